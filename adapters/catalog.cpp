@@ -1,0 +1,10 @@
+#include "catalog.hpp"
+
+namespace edgebridge {
+
+DeviceCatalog device_catalog() {
+  DeviceCatalog kinds;
+  return kinds;
+}
+
+}  // namespace edgebridge

@@ -1,0 +1,144 @@
+#pragma once
+// The effective configuration: bridge.yaml after validation, with every default
+// filled in. Plain data; the loader (config/loader.hpp) builds it.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+#include "config/units.hpp"
+
+namespace edgebridge {
+
+struct Url {
+  std::string scheme;  // mqtt | mqtts (tcp and ssl accepted as synonyms)
+  std::string host;
+  int port = 0;
+  bool tls() const { return scheme == "mqtts"; }
+  std::string paho_uri() const;  // tcp://host:port or ssl://host:port
+  std::string text() const;      // mqtt://host:port
+};
+
+std::optional<Url> parse_url(const std::string& text, std::string& why);
+
+enum class Direction { in, out, both };
+const char* to_string(Direction d);
+
+// One line of `topics:`: Mosquitto's `topic pattern dir qos local_prefix remote_prefix`.
+struct TopicMapping {
+  std::string pattern;        // may be empty when the prefixes name the whole topic
+  Direction direction = Direction::out;
+  int qos = 1;
+  std::string local_prefix;
+  std::string remote_prefix;
+  std::vector<std::string> remotes;  // resolved remote names (all remotes when `remote:` is absent)
+  Location where;
+  std::size_t index = 0;  // position in `topics:`; the first matching mapping wins per remote
+
+  std::string local_filter() const { return local_prefix + pattern; }
+  std::string remote_filter() const { return remote_prefix + pattern; }
+};
+
+enum class MqttProtocol { automatic, v5, v311 };
+const char* to_string(MqttProtocol p);
+
+struct ReconnectPolicy {
+  Duration min_delay{1000};      // first retry after at least this long
+  Duration max_delay{60'000};    // backoff never exceeds this
+  Duration stable_after{60'000}; // connected this long → backoff starts over
+};
+
+struct TlsConfig {
+  std::string ca_file;    // PEM: the CA(s) that signed the server certificate
+  std::string cert_file;  // PEM: client certificate, optionally followed by its chain
+  std::string key_file;   // PEM: client private key (must not be world-readable)
+  std::vector<std::string> alpn;  // e.g. x-amzn-mqtt-ca for AWS IoT on port 443
+  bool verify_hostname = true;    // check the server certificate names the host we dialled
+  bool insecure = false;          // allow mqtt:// (no TLS) or an unverified server; lab use only
+  std::string min_version = "1.2";  // 1.2 | 1.3
+};
+
+enum class Overflow { drop_oldest, drop_newest };
+const char* to_string(Overflow o);
+
+struct OutboxLimits {
+  std::uint64_t max_messages = 1'000'000;
+  std::uint64_t max_bytes = 512ULL * 1024 * 1024;
+  Overflow overflow = Overflow::drop_oldest;
+  Duration ttl{7LL * 24 * 3600 * 1000};  // 7d; 0 = keep forever
+};
+
+struct RemoteConfig {
+  std::string name;
+  Url url;
+  std::string client_id;
+  TlsConfig tls;
+  std::optional<std::string> username;
+  std::optional<std::string> password;  // never logged
+  Duration keepalive{30'000};
+  Duration connect_timeout{10'000};
+  MqttProtocol protocol = MqttProtocol::automatic;
+  bool clean_session = true;
+  Rate max_publish_rate{};  // default set by the loader: 100/s for AWS IoT hosts, else unlimited
+  Rate max_bytes_rate{};    // unlimited
+  int inflight = 64;        // QoS 1 publishes awaiting PUBACK; 1 = strict order across reconnects
+  bool store_qos0 = true;   // QoS 0 routes are stored while the remote is down
+  OutboxLimits outbox;
+  ReconnectPolicy reconnect;
+  Location where;
+};
+
+struct LocalConfig {
+  Url url{"mqtt", "127.0.0.1", 1883};
+  std::string client_id;  // default: edgebridge-<gateway.id>
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  Duration keepalive{30'000};
+  MqttProtocol protocol = MqttProtocol::automatic;
+  Duration session_expiry{7LL * 24 * 3600 * 1000};  // how long the broker keeps our queue while we are away
+  int max_buffered = 100'000;  // publishes to the local broker held while it restarts
+  ReconnectPolicy reconnect{Duration{1000}, Duration{10'000}, Duration{30'000}};
+};
+
+enum class Durability { normal, full };
+const char* to_string(Durability d);
+
+struct GatewaySettings {
+  std::string id;          // default: the host name
+  std::string state_dir = "/var/lib/edgebridge";
+  std::string log_level = "info";
+  Durability durability = Durability::normal;
+  std::string status_topic;  // default: edgebridge/<id>/status
+};
+
+// A device's type-specific settings; each adapter defines its own subclass.
+class DeviceSettings {
+ public:
+  virtual ~DeviceSettings() = default;
+};
+
+struct DeviceConfig {
+  std::string name;
+  std::string type;
+  std::string topic;                         // where readings go; commands arrive under it
+  std::vector<std::string> command_filters;  // local topic filters the device takes commands on
+  Location where;
+  std::shared_ptr<const DeviceSettings> settings;
+};
+
+struct Config {
+  std::string source_file;
+  GatewaySettings gateway;
+  LocalConfig local;
+  std::vector<RemoteConfig> remotes;
+  std::vector<TopicMapping> topics;
+  std::vector<DeviceConfig> devices;
+
+  const RemoteConfig* find_remote(const std::string& name) const;
+  const DeviceConfig* find_device(const std::string& name) const;
+};
+
+}  // namespace edgebridge

@@ -1,0 +1,26 @@
+#pragma once
+// Internal to the loader: one function per top-level section of bridge.yaml.
+
+#include "config/config.hpp"
+#include "config/loader.hpp"
+#include "config/yaml_reader.hpp"
+#include "core/device.hpp"
+
+namespace edgebridge::sections {
+
+void read_gateway(MapReader& root, GatewaySettings& out, const LoadOptions& options);
+void read_local(MapReader& root, const GatewaySettings& gateway, LocalConfig& out);
+void read_reconnect(MapReader node, ReconnectPolicy& out);
+MqttProtocol read_protocol(MapReader& node);
+void read_remotes(MapReader& root, const GatewaySettings& gateway, std::vector<RemoteConfig>& out,
+                  const LoadOptions& options);
+void read_topics(MapReader& root, const std::vector<RemoteConfig>& remotes, std::vector<TopicMapping>& out);
+void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<DeviceConfig>& out);
+// Checks TLS files: present, readable, key not world-readable, certificate dates.
+// Errors point at the file's key in `tls`, or at `fallback` when the key is absent.
+void check_tls_files(MapReader& tls, const YAML::Node& fallback, const TlsConfig& config);
+// Validates an MQTT topic filter (wildcards placed correctly). Empty `why` = valid.
+std::string topic_filter_problem(const std::string& filter);
+std::string topic_name_problem(const std::string& topic);
+
+}  // namespace edgebridge::sections

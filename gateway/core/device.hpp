@@ -1,0 +1,57 @@
+#pragma once
+// The contract between the gateway and a device adapter (adapters/<kind>/).
+//
+// A DeviceKind parses the type-specific keys of one `devices:` entry and
+// creates the running DeviceEndpoint. Adapters know nothing about SQLite or
+// the cloud: they turn device I/O into messages on local topics (handed to the
+// Ingress) and command messages into device I/O.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "config/yaml_reader.hpp"
+#include "core/delivery.hpp"
+#include "core/ingress.hpp"
+
+namespace edgebridge {
+
+class DeviceEndpoint {
+ public:
+  virtual ~DeviceEndpoint() = default;
+  virtual const std::string& name() const = 0;
+  // Starts polling/reading in the adapter's own thread(s). Messages go to
+  // `ingress` as Source::device(name()). A device that cannot be reached yet is
+  // not an error here: the adapter retries with backoff and reports status.
+  virtual void start(Ingress& ingress) = 0;
+  // Stops all threads; safe to call after a failed or missing start(), and twice.
+  virtual void stop() = 0;
+  // A message on one of the device's command filters (from the cloud, the local
+  // broker or a rule). The adapter checks it against its configuration before
+  // any device I/O, and reports the outcome on its result topic.
+  virtual Delivery command(const Message& message) = 0;
+  // A named command from a rule action (an IR code, a register write).
+  // `args` is the action's JSON arguments (may be null). On error, `why` says why.
+  virtual Delivery invoke(const std::string& command, const nlohmann::json& args, std::string& why) = 0;
+};
+
+class DeviceKind {
+ public:
+  virtual ~DeviceKind() = default;
+  // The `type:` value this kind handles, e.g. "modbus_tcp".
+  virtual std::string type() const = 0;
+  // Reads the type-specific keys of one device entry. The common keys (name,
+  // type, topic) are already in `device`; the kind may set command_filters.
+  // Errors go to the reader's diagnostics; the kind must not call finish().
+  virtual std::shared_ptr<const DeviceSettings> parse(MapReader& entry, DeviceConfig& device) const = 0;
+  virtual std::unique_ptr<DeviceEndpoint> create(const DeviceConfig& device) const = 0;
+};
+
+// The explicit list of device kinds (adapters/catalog.cpp). No static
+// self-registration: the linker drops it from static libraries.
+using DeviceCatalog = std::vector<std::shared_ptr<const DeviceKind>>;
+
+}  // namespace edgebridge

@@ -1,0 +1,6 @@
+// The only file not linked into the tests: it hands the command line and the
+// list of device kinds to the CLI.
+#include "app/cli.hpp"
+#include "catalog.hpp"
+
+int main(int argc, char** argv) { return edgebridge::cli_main(argc, argv, edgebridge::device_catalog()); }
