@@ -7,4 +7,9 @@ DeviceCatalog device_catalog() {
   return kinds;
 }
 
+std::vector<CliExtension> cli_extensions() {
+  std::vector<CliExtension> extensions;
+  return extensions;
+}
+
 }  // namespace edgebridge

@@ -1,9 +1,14 @@
 #pragma once
+#include <vector>
+
+#include "app/cli.hpp"
 #include "core/device.hpp"
 
 namespace edgebridge {
 
 // Every device kind edgebridge knows, in one explicit list.
 DeviceCatalog device_catalog();
+// Subcommands the adapters add (e.g. `edgebridge modbus scan`).
+std::vector<CliExtension> cli_extensions();
 
 }  // namespace edgebridge

@@ -1,6 +1,8 @@
-// The only file not linked into the tests: it hands the command line and the
-// list of device kinds to the CLI.
+// The only file not linked into the tests: it hands the command line, the list
+// of device kinds and the extra subcommands to the CLI.
 #include "app/cli.hpp"
 #include "catalog.hpp"
 
-int main(int argc, char** argv) { return edgebridge::cli_main(argc, argv, edgebridge::device_catalog()); }
+int main(int argc, char** argv) {
+  return edgebridge::cli_main(argc, argv, edgebridge::device_catalog(), edgebridge::cli_extensions());
+}

@@ -4,36 +4,51 @@
 
 #include <iostream>
 
-#include "config/loader.hpp"
+#include "app/commands.hpp"
 
 namespace edgebridge {
 
-int cli_main(int argc, char** argv, const DeviceCatalog& catalog) {
+int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vector<CliExtension>& extensions) {
   CLI::App app{"edgebridge: an edge gateway between a local MQTT broker, devices and cloud brokers"};
   app.require_subcommand(1);
+  app.footer(
+      "Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration (every error printed), "
+      "3 a device or peer did not answer, 64 usage error.");
+  int exit_code = kExitOk;
   std::string config_path = "/etc/edgebridge/bridge.yaml";
 
   auto* version = app.add_subcommand("version", "Print the version");
-  auto* check = app.add_subcommand("check", "Validate bridge.yaml and print the effective routes");
-  check->add_option("-c,--config", config_path, "Configuration file")->capture_default_str();
+  version->callback([&] { std::cout << "edgebridge " << EDGEBRIDGE_VERSION << "\n"; });
+
+  RunOptions run_options;
+  auto* run = app.add_subcommand("run", "Run the gateway until SIGTERM");
+  run->add_option("-c,--config", run_options.config_path, "Configuration file")
+      ->default_val(config_path)
+      ->capture_default_str();
+  run->add_option("--log-level", run_options.log_level, "trace, debug, info, warn or error (overrides bridge.yaml)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  run->callback([&] { exit_code = run_command(run_options, catalog); });
+
+  std::string check_path = config_path;
+  auto* check = app.add_subcommand("check", "Validate the configuration and print the effective routes");
+  check->add_option("-c,--config", check_path, "Configuration file")->capture_default_str();
+  check->callback([&] { exit_code = check_command(check_path, catalog); });
+
+  std::string stats_path = config_path;
+  auto* outbox = app.add_subcommand("outbox", "Inspect the store-and-forward outbox");
+  outbox->require_subcommand(1);
+  auto* stats = outbox->add_subcommand("stats", "Depth, age and counters per remote (safe while running)");
+  stats->add_option("-c,--config", stats_path, "Configuration file")->capture_default_str();
+  stats->callback([&] { exit_code = outbox_stats_command(stats_path, catalog); });
+
+  for (const auto& extend : extensions) extend(app, catalog, exit_code);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
-  if (*version) {
-    std::cout << "edgebridge " << EDGEBRIDGE_VERSION << "\n";
-    return kExitOk;
-  }
-  if (*check) {
-    auto result = load_config_file(config_path, catalog);
-    std::cerr << result.diagnostics.format_all();
-    if (!result.config) return kExitBadConfig;
-    std::cout << config_path << ": configuration is valid\n";
-    return kExitOk;
-  }
-  return kExitUsage;
+  return exit_code;
 }
 
 }  // namespace edgebridge

@@ -58,7 +58,7 @@ struct TlsConfig {
   std::vector<std::string> alpn;  // e.g. x-amzn-mqtt-ca for AWS IoT on port 443
   bool verify_hostname = true;    // check the server certificate names the host we dialled
   bool insecure = false;          // allow mqtt:// (no TLS) or an unverified server; lab use only
-  std::string min_version = "1.2";  // 1.2 | 1.3
+  // TLS 1.2 or newer is always required (Paho C sets the minimum; OpenSSL 3 refuses older).
 };
 
 enum class Overflow { drop_oldest, drop_newest };

@@ -26,7 +26,6 @@ void read_tls(MapReader t, RemoteConfig& r, MapReader& remote, const LoadOptions
   r.tls.alpn = t.string_list("alpn");
   r.tls.verify_hostname = t.boolean("verify_hostname", true);
   r.tls.insecure = t.boolean("insecure", false);
-  r.tls.min_version = t.choice("min_version", "1.2", {"1.2", "1.3"});
   t.finish();
 
   const YAML::Node url_node = remote.raw("url");
@@ -136,7 +135,8 @@ void read_remotes(MapReader& root, const GatewaySettings& gateway, std::vector<R
     read_remote(r, name, gateway, remote, options);
     const std::string key = remote.url.host + ":" + std::to_string(remote.url.port) + "/" + remote.client_id;
     if (auto [pos, inserted] = endpoints.emplace(key, name); !inserted) {
-      ctx.error(r.raw("client_id"), r.key_path("client_id"),
+      YAML::Node at = r.has("client_id") ? r.raw("client_id") : r.node();
+      ctx.error(at, r.key_path("client_id"),
                 "remote \"" + pos->second + "\" already connects to " + remote.url.host + " as \"" +
                     remote.client_id + "\"; a broker disconnects one of two clients with the same id");
     }

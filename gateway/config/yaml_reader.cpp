@@ -417,10 +417,10 @@ void MapReader::finish() {
       continue;
     }
     if (std::binary_search(valid.begin(), valid.end(), key)) continue;
-    std::string msg = "unknown key \"" + key + "\"";
+    std::string msg = (path_.empty() ? "unknown top-level key \"" : "unknown key \"") + key + "\"";
     if (auto guess = did_you_mean(key, valid); !guess.empty()) msg += "; did you mean \"" + guess + "\"?";
     msg += valid.empty() ? std::string(" (no keys are valid here)") : " Valid keys: " + join(valid, ", ");
-    ctx_.error(key_node, path_.empty() ? key : path_, msg);
+    ctx_.error(key_node, path_, msg);
   }
 }
 

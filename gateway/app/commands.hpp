@@ -1,0 +1,18 @@
+#pragma once
+// One function per CLI subcommand; each returns an ExitCode.
+#include <string>
+
+#include "core/device.hpp"
+
+namespace edgebridge {
+
+struct RunOptions {
+  std::string config_path;
+  std::string log_level;  // empty: from bridge.yaml
+};
+
+int run_command(const RunOptions& options, const DeviceCatalog& catalog);
+int check_command(const std::string& config_path, const DeviceCatalog& catalog);
+int outbox_stats_command(const std::string& config_path, const DeviceCatalog& catalog);
+
+}  // namespace edgebridge

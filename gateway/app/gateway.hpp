@@ -1,0 +1,75 @@
+#pragma once
+// The running gateway: it owns the endpoints (local broker session, remote
+// links, device adapters), the outbox store and the current router, and moves
+// every message from its source to the routes the router picks.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "app/remote_link.hpp"
+#include "config/config.hpp"
+#include "core/device.hpp"
+#include "core/ingress.hpp"
+#include "mqtt/mqtt_session.hpp"
+#include "outbox/outbox.hpp"
+#include "routing/router.hpp"
+
+namespace edgebridge {
+
+struct GatewayCounters {
+  std::atomic<std::uint64_t> received_local{0};
+  std::atomic<std::uint64_t> received_remote{0};
+  std::atomic<std::uint64_t> received_device{0};
+  std::atomic<std::uint64_t> published_local{0};
+  std::atomic<std::uint64_t> local_publish_failed{0};
+  std::atomic<std::uint64_t> to_outbox{0};
+  std::atomic<std::uint64_t> device_commands{0};
+  std::atomic<std::uint64_t> unrouted{0};
+};
+
+class Gateway final : public Ingress {
+ public:
+  Gateway(Config config, const DeviceCatalog& catalog);
+  ~Gateway() override;
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Opens the outbox and starts every endpoint. Throws std::runtime_error when
+  // the state directory cannot hold the outbox.
+  void start();
+  // Stops taking input, commits the outbox, disconnects cleanly.
+  void stop();
+
+  void ingest(const Source& source, Message message) override;
+
+  const Config& config() const { return config_; }
+  LinkStatus local_status() const;
+  std::vector<std::pair<std::string, LinkStatus>> remote_status() const;
+  std::vector<std::pair<std::string, OutboxCounters>> outbox_counters() const;
+  const GatewayCounters& counters() const { return counters_; }
+
+ private:
+  std::shared_ptr<const Router> router() const;
+  void deliver(const Route& route);
+
+  Config config_;
+  const DeviceCatalog& catalog_;
+  GatewayCounters counters_;
+  std::shared_ptr<const Router> router_;
+  mutable std::mutex router_mu_;
+  std::unique_ptr<OutboxStore> store_;
+  std::unique_ptr<MqttSession> local_;
+  std::map<std::string, std::unique_ptr<RemoteLink>> remotes_;
+  std::map<std::string, std::unique_ptr<DeviceEndpoint>> devices_;
+  std::atomic<bool> started_{false};
+  std::atomic<bool> accepting_{false};
+  // ingest() holds it shared; stop() takes it exclusively before destroying endpoints.
+  std::shared_mutex lifecycle_mu_;
+};
+
+}  // namespace edgebridge

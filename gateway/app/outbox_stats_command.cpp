@@ -1,0 +1,47 @@
+// `edgebridge outbox stats -c FILE`: what waits in the outbox, per remote.
+// Opens the database read-only, so it works while the gateway runs.
+#include <iomanip>
+#include <iostream>
+
+#include "app/cli.hpp"
+#include "app/commands.hpp"
+#include "config/loader.hpp"
+#include "outbox/outbox.hpp"
+
+namespace edgebridge {
+
+int outbox_stats_command(const std::string& config_path, const DeviceCatalog& catalog) {
+  LoadOptions options;
+  options.check_files = false;  // stats need the state_dir, not the TLS files
+  auto loaded = load_config_file(config_path, catalog, options);
+  if (!loaded.config) {
+    std::cerr << loaded.diagnostics.format_all();
+    return kExitBadConfig;
+  }
+  const std::string path = loaded.config->gateway.state_dir + "/outbox.db";
+  std::vector<OutboxQueueStats> stats;
+  try {
+    stats = read_outbox_stats(path);
+  } catch (const std::exception& e) {
+    std::cerr << "cannot read " << path << ": " << e.what() << "\n";
+    return kExitRuntime;
+  }
+  std::cout << "outbox " << path << "\n";
+  for (const auto& remote : loaded.config->remotes) {
+    const OutboxQueueStats* s = nullptr;
+    for (const auto& q : stats)
+      if (q.remote == remote.name) s = &q;
+    std::cout << "\nremote " << remote.name << "\n";
+    if (!s) {
+      std::cout << "  depth 0 (nothing stored yet)\n";
+      continue;
+    }
+    std::cout << "  depth " << s->depth << " messages, " << format_size(s->depth_bytes) << ", oldest "
+              << format_duration(Duration(s->oldest_age_ms)) << " ago\n";
+    for (const auto& [name, value] : s->counters)
+      std::cout << "  " << std::left << std::setw(24) << name << value << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace edgebridge

@@ -1,0 +1,48 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from harness.brokers import Mosquitto, TlsFiles  # noqa: E402
+from harness.certs import CertificateAuthority  # noqa: E402
+
+
+class Pki:
+    """The test CA and the certificates every TLS test needs."""
+
+    def __init__(self, directory: str):
+        self.dir = directory
+        self.ca = CertificateAuthority(os.path.join(directory, "ca"))
+        self.server = self.ca.issue("server", "localhost", server=True)
+        self.gateway = self.ca.issue("gateway", "test-gw", chain=True)  # device cert + CA, as AWS JITR wants
+        self.observer = self.ca.issue("observer", "observer")
+
+    def server_files(self, require_certificate: bool = True) -> TlsFiles:
+        return TlsFiles(self.ca.ca_file, self.server.cert, self.server.key, require_certificate)
+
+    def observer_files(self) -> TlsFiles:
+        return TlsFiles(self.ca.ca_file, self.observer.cert, self.observer.key)
+
+    def gateway_tls(self) -> dict:
+        return {"ca_file": self.ca.ca_file, "cert_file": self.gateway.cert, "key_file": self.gateway.key}
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory) -> Pki:
+    return Pki(str(tmp_path_factory.mktemp("pki")))
+
+
+@pytest.fixture
+def local_broker(tmp_path):
+    broker = Mosquitto(str(tmp_path), "local").start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def cloud_broker(tmp_path, pki):
+    broker = Mosquitto(str(tmp_path), "cloud", tls=pki.server_files()).start()
+    yield broker
+    broker.stop()
