@@ -56,15 +56,22 @@ struct RouteLine {
 
 class Router {
  public:
+  // Throws std::invalid_argument for a filter or prefix the loader would have
+  // refused (the loader's checks are the user-facing ones).
   Router(const std::vector<TopicMapping>& topics, const std::vector<DeviceConfig>& devices);
   ~Router();
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
+  // Routes in a fixed order: the local broker, then devices in `devices:` order,
+  // then remotes in order of first mention in `topics:`. A message from a remote
+  // that no in-mapping of that remote matches has no routes. Throws nothing.
   std::vector<Route> route(const Source& source, const Message& message) const;
 
-  // What to subscribe to: on the local broker (out/both local filters) and on
-  // each remote (in/both remote filters for that remote). Deduplicated.
+  // What to subscribe to: on the local broker (out/both local filters, and the
+  // devices' command filters at QoS 1 so local publishers reach devices) and on
+  // each remote (in/both remote filters for that remote). Deduplicated by
+  // filter with the highest QoS, in first-seen order.
   std::vector<Subscription> local_subscriptions() const;
   std::vector<Subscription> remote_subscriptions(const std::string& remote) const;
 
