@@ -36,6 +36,11 @@ class DeviceEndpoint {
   // A named command from a rule action (an IR code, a register write).
   // `args` is the action's JSON arguments (may be null). On error, `why` says why.
   virtual Delivery invoke(const std::string& command, const nlohmann::json& args, std::string& why) = 0;
+  // Counters and gauges for /metrics, by snake_case name. Names in use:
+  // polls_ok, polls_failed, poll_latency_ms (last poll), online (0/1),
+  // commands_ok, commands_rejected, commands_failed, commands_expired,
+  // lines_ok, lines_bad. Thread-safe.
+  virtual std::vector<std::pair<std::string, double>> metrics() const { return {}; }
 };
 
 class DeviceKind {
