@@ -298,7 +298,8 @@ void Writer::persist_counters(Deltas& deltas) {
       totals.bytes_written += d.bytes_written;
       for (std::size_t i = 0; i < kDropReasons; ++i) totals.dropped[i] += d.dropped[i];
     }
-    auto put = [&](const char* name, std::uint64_t value) {
+    auto put = [&](const char* name_text, std::uint64_t value) {
+      const std::string name = name_text;  // bound without a copy: must live until the step
       sql::ResetGuard guard(upsert_counter_);
       upsert_counter_.bind(1, s->remote_id);
       upsert_counter_.bind_text(2, name);

@@ -40,6 +40,7 @@ void Writer::stop() {
   work_cv_.notify_one();
   if (thread_.joinable()) thread_.join();
   for (QueueImpl* q : queues_) q->close_reader();
+  queues_.clear();  // the queues may go before the writer does; stop() may run twice
   sql_.clear();
   begin_ = {};
   commit_ = {};
