@@ -85,6 +85,7 @@ void Writer::process(std::vector<Op>& batch, bool tick, bool final) {
       report.oldest_accepted = messages > 0 ? oldest_accepted : report.committed_at;
       options_.on_commit(report);
     }
+    cap_wal();
     return;
   } catch (const sql::Error& e) {
     failure = e;
@@ -169,6 +170,7 @@ void Writer::apply_acks(std::vector<Op>& batch, Deltas& deltas) {
       d.bytes -= s->delete_id.int64(0);
       d.acked += 1;
       d.rows_changed = true;
+      d.rows_deleted = true;
     }
   }
 }
@@ -196,6 +198,7 @@ void Writer::sweep_expired(Deltas& deltas) {
       d.bytes -= s->expire.int64(0);
       d.dropped[idx(DropReason::ttl_expired)] += 1;
       d.rows_changed = true;
+      d.rows_deleted = true;
     }
   }
 }
@@ -227,6 +230,8 @@ void Writer::insert_rows(std::vector<Op>& batch, Deltas& deltas) {
     d.stored += 1;
     d.bytes_written += op.bytes;
     d.rows_changed = true;
+    d.inserted_max_id = id;
+    d.inserted_oldest_ms = std::min(d.inserted_oldest_ms, to_ms(m.received_at));
     if (touched.empty() || touched.back() != op.queue) touched.push_back(op.queue);
   }
   std::sort(touched.begin(), touched.end());
@@ -265,11 +270,19 @@ void Writer::trim_oldest(QueueImpl& q, QueueSql& s, Delta& d) {
   d.bytes -= removed_bytes;
   d.dropped[idx(DropReason::overflow_oldest)] += static_cast<std::uint64_t>(removed);
   d.rows_changed = true;
+  d.rows_deleted = true;
 }
 
 void Writer::refresh_bounds(Deltas& deltas) {
   for (auto& [q, d] : deltas) {
     if (!d.rows_changed) continue;
+    if (!d.rows_deleted) {  // only appended: the bounds follow from what was inserted
+      std::lock_guard<std::mutex> lock(q->m);
+      d.max_live_id = std::max(q->state.max_live_id, d.inserted_max_id);
+      d.oldest_ms = q->state.committed_count > 0 ? std::min(q->state.oldest_ms, d.inserted_oldest_ms)
+                                                 : d.inserted_oldest_ms;
+      continue;
+    }
     QueueSql* s = sql_for(q);
     if (s == nullptr) continue;
     {
