@@ -58,7 +58,7 @@ void Writer::process(std::vector<Op>& batch, bool tick, bool final) {
     if (op.kind == Op::Kind::ack) ++acks;
   }
   has_rows = messages + acks > 0;
-  const bool sweep = sweep_requested_.exchange(false) || tick;
+  const bool sweep = (sweep_requested_.exchange(false) || tick) && anything_expired();
   const bool persist = final || std::exchange(force_persist_, false) || (tick && counters_dirty_.load());
   if (!has_rows && !sweep && !persist) return;
 
@@ -173,6 +173,16 @@ void Writer::apply_acks(std::vector<Op>& batch, Deltas& deltas) {
       d.rows_deleted = true;
     }
   }
+}
+
+bool Writer::anything_expired() {
+  const std::int64_t now_ms = to_ms(options_.clock());
+  for (QueueImpl* q : queues_) {
+    std::lock_guard<std::mutex> lock(q->m);
+    const std::int64_t ttl = q->state.limits.ttl.count();
+    if (ttl > 0 && q->state.committed_count > 0 && q->state.oldest_ms < now_ms - ttl) return true;
+  }
+  return false;
 }
 
 void Writer::sweep_expired(Deltas& deltas) {

@@ -102,6 +102,7 @@ class Writer {
   // One transaction over the batch; throws sql::Error after rolling back.
   void attempt(std::vector<Op>& batch, bool with_inserts, bool sweep, bool persist, Deltas& deltas);
   void apply_acks(std::vector<Op>& batch, Deltas& deltas);
+  bool anything_expired();
   void sweep_expired(Deltas& deltas);
   void insert_rows(std::vector<Op>& batch, Deltas& deltas);
   void trim_oldest(QueueImpl& q, QueueSql& s, Delta& d);
