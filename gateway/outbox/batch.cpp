@@ -131,6 +131,7 @@ void Writer::process(std::vector<Op>& batch, bool tick, bool final) {
 }
 
 void Writer::attempt(std::vector<Op>& batch, bool with_inserts, bool sweep, bool persist, Deltas& deltas) {
+  if (!db_) throw sql::Error(SQLITE_CANTOPEN, "the outbox database is not open");
   try {
     begin_.run();
     begin_.reset();
