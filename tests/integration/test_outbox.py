@@ -27,7 +27,7 @@ class PersistentObserver(Client):
 
 def cloud_down_then_up(tmp_path, pki):
     cloud = Mosquitto(str(tmp_path), "cloud", tls=pki.server_files()).start()
-    observer = PersistentObserver(cloud, pki).connect().subscribe("#", qos=1)
+    observer = PersistentObserver(cloud, pki).connect().subscribe("seq/#", qos=1)
     cloud.stop()  # persistence keeps the observer's session and subscription
     return cloud, observer
 
@@ -58,7 +58,7 @@ def test_a_20000_message_backlog_survives_a_cloud_outage_and_drains_in_order(tmp
 
 
 def test_kill_9_at_random_moments_loses_nothing_the_outbox_committed(tmp_path, local_broker, cloud_broker, pki):
-    observer = Client(cloud_broker.port, tls=pki.observer_files()).connect().subscribe("#", qos=1)
+    observer = Client(cloud_broker.port, tls=pki.observer_files()).connect().subscribe("seq/#", qos=1)
     gw = Gateway(str(tmp_path), bridge_config(local_broker, {"ops": remote(cloud_broker, pki)},
                                               [{"pattern": "seq/#"}]))
     gw.start(wait_for=("Connected. local", "Connected. remote=ops"))
