@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "ir_settings.hpp"
@@ -24,7 +25,8 @@ bool valid_code_name(const std::string& s) {
 }
 
 // Reads a mapping of code name → sendir or Pronto text into `out`.
-void read_codes(ConfigContext& ctx, const YAML::Node& node, const std::string& path, IrTcpSettings& out) {
+void read_codes(ConfigContext& ctx, const YAML::Node& node, const std::string& path, IrTcpSettings& out,
+                std::set<std::string>& declared) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsMap()) {
     ctx.error(node, path, "expected a mapping of code names to codes, e.g. { open: \"sendir,1:1,...\" }");
@@ -41,6 +43,7 @@ void read_codes(ConfigContext& ctx, const YAML::Node& node, const std::string& p
       ctx.error(it->first, key_path, "\"" + name + "\" is not a valid code name; use letters, digits, '-', '_' or '.'");
       continue;
     }
+    declared.insert(name);
     auto text = scalar_text(ctx, it->second, key_path);
     if (!text) continue;
     std::string why;
@@ -55,7 +58,7 @@ void read_codes(ConfigContext& ctx, const YAML::Node& node, const std::string& p
   }
 }
 
-void read_codes_file(MapReader& entry, IrTcpSettings& out) {
+void read_codes_file(MapReader& entry, IrTcpSettings& out, std::set<std::string>& declared) {
   auto& ctx = entry.context();
   YAML::Node at = entry.raw("codes_file");
   const std::string path = entry.path_value("codes_file");
@@ -90,10 +93,11 @@ void read_codes_file(MapReader& entry, IrTcpSettings& out) {
     ctx.error(at, entry.key_path("codes_file"), "\"" + path + "\" holds no codes");
     return;
   }
-  read_codes(file_ctx, root, "codes", out);
+  read_codes(file_ctx, root, "codes", out, declared);
 }
 
-void read_opposites(MapReader& entry, IrTcpSettings& out) {
+// Names that were declared but failed to parse already have their error.
+void read_opposites(MapReader& entry, IrTcpSettings& out, const std::set<std::string>& declared) {
   auto& ctx = entry.context();
   YAML::Node node = entry.raw("opposites");
   if (!node.IsDefined() || node.IsNull()) return;
@@ -104,7 +108,7 @@ void read_opposites(MapReader& entry, IrTcpSettings& out) {
   }
   out.opposites.clear();
   std::vector<std::string> names;
-  for (const auto& [name, code] : out.codes) names.push_back(name);
+  names.assign(declared.begin(), declared.end());
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node pair = node[i];
     const std::string item_path = path + "[" + std::to_string(i) + "]";
@@ -120,7 +124,7 @@ void read_opposites(MapReader& entry, IrTcpSettings& out) {
         ok = false;
         continue;
       }
-      if (!out.find(*text)) {
+      if (!declared.count(*text)) {
         std::string msg = "\"" + *text + "\" is not one of this device's codes";
         if (auto guess = did_you_mean(*text, names); !guess.empty()) msg += "; did you mean \"" + guess + "\"?";
         ctx.error(pair[k], item_path + "[" + std::to_string(k) + "]", msg);
@@ -152,12 +156,13 @@ class IrTcpKind final : public DeviceKind {
       else
         ctx.error(entry.raw("connector"), entry.key_path("connector"), why);
     }
-    read_codes(ctx, entry.raw("codes"), entry.key_path("codes"), *s);
-    read_codes_file(entry, *s);
+    std::set<std::string> declared;
+    read_codes(ctx, entry.raw("codes"), entry.key_path("codes"), *s, declared);
+    read_codes_file(entry, *s, declared);
     if (!entry.has("codes") && !entry.has("codes_file"))
       ctx.error(entry.node(), entry.key_path("codes"),
                 "an ir_tcp device needs at least one code, under codes: or in codes_file:");
-    read_opposites(entry, *s);
+    read_opposites(entry, *s, declared);
     s->min_interval = entry.duration("min_interval", s->min_interval);
     s->hold = entry.duration("hold", s->hold);
     s->ttl = entry.duration("ttl", s->ttl);

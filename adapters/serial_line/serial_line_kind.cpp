@@ -55,10 +55,11 @@ std::vector<Field> read_fields(MapReader& entry, const char* key, bool allow_ski
   std::vector<std::string> seen;
   for (auto& [node, path] : entry.sequence(key)) {
     Field f;
-    YAML::Node name_node = node;
+    // Errors about the name point at it (a YAML::Node is never reassigned: that would rewrite the document).
+    const YAML::Node& item = node;
+    const YAML::Node name_node = item.IsMap() ? item["name"] : item;
     if (node.IsMap()) {
       MapReader m(ctx, node, path);
-      name_node = m.raw("name");
       f.name = m.required_string("name");
       const std::string type = m.choice("type", "number", field_type_names());
       f.type = parse_field_type(type).value_or(FieldType::number);
