@@ -30,6 +30,7 @@ SendOutcome send_ir_code(ItachConnection& connection, const IrCode& code, int re
     bool nothing_left = true;
     std::string why;
     if (!connection.send_line(code.sendir(id, repeat), nothing_left, why)) {
+      out.cause = why;
       if (nothing_left) {
         out.status = SendStatus::not_sent;
         out.error = "not_connected";
@@ -64,6 +65,7 @@ SendOutcome send_ir_code(ItachConnection& connection, const IrCode& code, int re
         return out;
       }
       if (w == ItachConnection::Wait::closed) {
+        out.cause = why;
         out.status = SendStatus::unknown;
         out.error = "connection_lost";
         out.message = "outcome unknown: the connection dropped before the iTach answered (" + why +

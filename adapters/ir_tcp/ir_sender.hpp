@@ -34,6 +34,7 @@ struct SendOutcome {
   std::string error;    // device_error, busy, timeout, connection_lost, not_connected, stopping
   std::string message;  // a sentence for people
   std::string reply;    // the iTach's deciding line, if any
+  std::string cause;    // the socket's own words when the connection failed
   int attempts = 0;
   int sendir_id = -1;   // id of the last attempt
   int error_code = -1;  // ERR_ number

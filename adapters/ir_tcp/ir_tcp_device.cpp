@@ -239,7 +239,7 @@ void IrTcpDevice::execute(const IrRequest& request) {
       std::lock_guard<std::mutex> lock(mu_);
       requests_.push_front(request);
     }
-    lost_connection(o.message);
+    lost_connection(o.cause);
     return;
   }
   Result r{request.code, request.request_id, nlohmann::json::object()};
@@ -279,7 +279,7 @@ void IrTcpDevice::execute(const IrRequest& request) {
     case SendStatus::not_sent: break;
   }
   publish(r);
-  if (!connection_.is_open() && o.error == "connection_lost") lost_connection(o.message);
+  if (!connection_.is_open()) lost_connection(o.cause.empty() ? "the connection dropped" : o.cause);
 }
 
 void IrTcpDevice::run() {
@@ -305,7 +305,9 @@ void IrTcpDevice::run() {
       }
       ++counters_.expired;
       IrRefusal refusal{"expired",
-                        "dropped: older than the device's ttl of " + format_duration(settings_->ttl) +
+                        "dropped: issued " +
+                            format_for_people(std::chrono::duration_cast<Duration>(wall_now - request->issued_at)) +
+                            " ago, older than the device's ttl of " + format_duration(settings_->ttl) +
                             (connection_.is_open() ? std::string()
                                                    : " while waiting for the iTach at " + settings_->address() +
                                                          " (" + last_connect_error_ + ")") +
