@@ -301,10 +301,10 @@ void SerialLineDevice::run() {
     const int n = ::poll(fds, port_.is_open() ? 2 : 1, static_cast<int>(std::max<long long>(0, ms)));
     if (n > 0 && (fds[0].revents & POLLIN)) waker_.clear();
     if (n > 0 && port_.is_open()) {
-      if (fds[1].revents & POLLIN)
-        read_port();
-      else if (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL))
-        lost_port(fds[1].revents & POLLHUP ? "the port hung up" : "the port reported an error");
+      const auto events = fds[1].revents;
+      if (events & POLLIN) read_port();  // what arrived before a hang-up still counts
+      if (port_.is_open() && (events & (POLLHUP | POLLERR | POLLNVAL)))
+        lost_port(events & POLLHUP ? "the port hung up (device unplugged or closed)" : "the port reported an error");
     }
   }
   port_.close();

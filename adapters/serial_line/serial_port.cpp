@@ -72,7 +72,8 @@ bool SerialPort::open(const std::string& path, const SerialSettings& s, std::str
   if (s.stop_bits == 2) tio.c_cflag |= CSTOPB;
   tio.c_iflag &= ~static_cast<tcflag_t>(IXON | IXOFF | IXANY);
   if (s.parity != 'N') tio.c_iflag |= INPCK;
-  tio.c_cc[VMIN] = 0;
+  // VMIN 1 with O_NONBLOCK: "no data" is EAGAIN, not a read of 0 bytes.
+  tio.c_cc[VMIN] = 1;
   tio.c_cc[VTIME] = 0;
   ::cfsetispeed(&tio, speed_of(s.baud));
   ::cfsetospeed(&tio, speed_of(s.baud));
@@ -98,8 +99,9 @@ SerialPort::Read SerialPort::read_some(std::string& out, std::string& why) {
     out.assign(buf, static_cast<std::size_t>(n));
     return Read::data;
   }
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return Read::none;
-  why = n == 0 ? "the port hung up" : std::strerror(errno);
+  // 0 bytes: nothing now (a hang-up shows as POLLHUP, which the caller checks).
+  if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return Read::none;
+  why = std::strerror(errno);
   return Read::gone;
 }
 

@@ -23,8 +23,9 @@ class SerialPort {
   int fd() const { return fd_; }
 
   enum class Read { data, none, gone };
-  // Reads what is there without waiting. `gone`: the port disappeared (USB
-  // unplugged, the other end of a pty closed); `why` says how.
+  // Reads what is there without waiting. `gone`: the port failed (USB
+  // unplugged: EIO); `why` says how. A hang-up with nothing to read is `none`:
+  // poll()'s POLLHUP tells the caller.
   Read read_some(std::string& out, std::string& why);
   // Writes all of `data` within `timeout`.
   bool write_all(const std::string& data, Duration timeout, std::string& why);
