@@ -7,7 +7,6 @@
 #include <cctype>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "ir_settings.hpp"
 #include "ir_tcp_device.hpp"
@@ -77,13 +76,19 @@ void read_codes_file(MapReader& entry, IrTcpSettings& out, std::set<std::string>
     ctx.error(at, entry.key_path("codes_file"), "cannot read \"" + path + "\": permission denied");
     return;
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
+  // Bounded even when stat() lies (files under /proc report size 0).
+  std::string text(kMaxCodesFile + 1, '\0');
+  in.read(&text[0], static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxCodesFile) {
+    ctx.error(at, entry.key_path("codes_file"), "\"" + path + "\" must be a regular file of at most 1MiB");
+    return;
+  }
   // Errors inside the file name the file, its line and column.
   ConfigContext file_ctx(path, ctx.diag());
   YAML::Node root;
   try {
-    root = YAML::Load(buf.str());
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     Location where{path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
     ctx.diag().error(where, "", "YAML syntax: " + e.msg);
