@@ -29,7 +29,7 @@ DEVICES = {
     "busy": {"busy_delay": "50ms", "busy_max_delay": "100ms"},
     "silent": {"reply_timeout": "1s"},
     "late": {"reply_timeout": "300ms"},
-    "dropper": {},
+    "dropper": {"reconnect": {"min": "1s", "max": "1s"}},
     "refuser": {},
     "held": {"hold": "2s"},
     "motor": {"min_interval": "1h"},
