@@ -12,7 +12,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string line(reinterpret_cast<const char*>(data), size);
   auto a = strict->parse(line);
   auto b = lenient->parse(line);
-  if (a.kind == edgebridge::LineResult::Kind::reading) (void)a.value.dump();
-  if (b.kind == edgebridge::LineResult::Kind::reading) (void)b.value.dump();
+  // As the device publishes it: bytes that are not UTF-8 become U+FFFD.
+  for (const auto* r : {&a, &b})
+    if (r->kind == edgebridge::LineResult::Kind::reading)
+      (void)r->value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return 0;
 }

@@ -153,11 +153,13 @@ def test_csv_columns_are_typed_and_parse_failures_reported(bench):
     weather.write(b"north,warm,40\n")
     weather.write(b"\n")  # empty: ignored
     weather.write(b"south,-3.25,\n")
-    readings = bench.wait("sensors/weather", 2)
+    weather.write(b"st\xffn,1,2\n")  # not UTF-8: published as valid JSON all the same
+    readings = bench.wait("sensors/weather", 3)
     assert {k: v for k, v in readings[0].items() if k != "ts"} == {"station": "north", "temperature": 21.5,
                                                                    "humidity": 40}
     assert {k: v for k, v in readings[1].items() if k != "ts"} == {"station": "south", "temperature": -3.25,
                                                                    "humidity": None}
+    assert readings[2]["station"] == "st\ufffdn"
     error = bench.wait("sensors/weather/error", 1)[0]
     assert error["error"] == "parse" and "column temperature" in error["message"]
     assert error["lines_ok"] == 1 and error["lines_bad"] == 1
