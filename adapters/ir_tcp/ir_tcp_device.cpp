@@ -44,7 +44,8 @@ std::vector<std::pair<std::string, double>> IrTcpDevice::metrics() const {
           {"commands_rejected", static_cast<double>(counters_.rejected)},
           {"commands_failed", static_cast<double>(counters_.failed)},
           {"commands_expired", static_cast<double>(counters_.expired)},
-          {"commands_unknown", static_cast<double>(counters_.unknown)}};
+          {"commands_unknown", static_cast<double>(counters_.unknown)},
+          {"commands_late", static_cast<double>(counters_.late)}};
 }
 
 // ---- caller's thread --------------------------------------------------------
@@ -65,10 +66,8 @@ Delivery IrTcpDevice::invoke(const std::string& command, const nlohmann::json& a
 
 Delivery IrTcpDevice::enqueue(std::optional<IrRequest> request, const IrRefusal& parse_refusal,
                               const nlohmann::json& request_id, const std::string& code, std::string& why) {
-  if (!ingress_.load()) {
-    why = "the device has not started yet";
-    return Delivery::retry;
-  }
+  // Before start() the command waits in the queue like any other (the local
+  // broker may replay queued commands a moment before the devices start).
   std::optional<IrRefusal> refusal;
   if (!request) refusal = parse_refusal;
   if (!refusal) refusal = check_code(*request, *settings_);

@@ -87,10 +87,6 @@ void SerialLineDevice::refuse_write(const std::string& error, const std::string&
 
 Delivery SerialLineDevice::queue_write(const std::string& payload, std::chrono::system_clock::time_point received_at,
                                        std::string& why) {
-  if (!ingress_.load()) {
-    why = "the device has not started yet";
-    return Delivery::retry;
-  }
   auto refuse = [&](const std::string& error, const std::string& message) {
     why = message;
     refuse_write(error, message);

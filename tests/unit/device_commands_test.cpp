@@ -64,15 +64,35 @@ std::unique_ptr<Loaded> load_device(const std::string& yaml) {
 
 }  // namespace
 
-TEST_CASE("an ir_tcp command before start is 'retry', not lost silently", "[ir][device]") {
+TEST_CASE("an ir_tcp command that arrives before start waits for it", "[ir][device]") {
   auto l = load_device(R"(
 devices:
-  - { name: shade, type: ir_tcp, topic: cmd/shade, host: 127.0.0.1, port: 1,
-      codes: { close: "sendir,1:1,1,38000,1,1,343,171" } }
+  - { name: shade, type: ir_tcp, topic: cmd/shade, host: 127.0.0.1, port: 1, ttl: 1s,
+      reconnect: { min: 1s, max: 1s }, codes: { close: "sendir,1:1,1,38000,1,1,343,171" } }
 )");
   std::string why;
-  CHECK(l->device->invoke("close", nullptr, why) == Delivery::retry);
-  l->device->stop();  // safe without start
+  CHECK(l->device->invoke("close", nullptr, why) == Delivery::ok);
+  RecordingIngress ingress;
+  l->device->start(ingress);
+  auto results = ingress.wait("cmd/shade/result", 1);  // nothing listens on port 1: it expires
+  REQUIRE(results.size() == 1);
+  CHECK(results[0]["code"] == "close");
+  CHECK(results[0]["status"] == "expired");
+  l->device->stop();
+  l->device->stop();  // twice is fine
+}
+
+TEST_CASE("stop is safe without start", "[ir][serial][device]") {
+  auto ir = load_device(R"(
+devices:
+  - { name: shade, type: ir_tcp, topic: cmd/shade, host: 127.0.0.1, codes: { close: "sendir,1:1,1,38000,1,1,343,171" } }
+)");
+  ir->device->stop();
+  auto serial = load_device(R"(
+devices:
+  - { name: scale, type: serial_line, topic: sensors/scale, port: /nonexistent/tty }
+)");
+  serial->device->stop();
 }
 
 TEST_CASE("a rule action for an unknown code is refused with the codes there are", "[ir][device]") {
