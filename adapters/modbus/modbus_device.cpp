@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "value_codec.hpp"
 
 namespace edgebridge::modbus {
@@ -49,7 +51,12 @@ void ModbusDevice::stop() {
     ++counters_.commands_failed;
     publish_result(c, "failed", "the gateway is stopping; the write was not sent");
   }
-  if (status_ == Status::online) set_status(Status::offline);
+  if (status_ == Status::online) {
+    status_ = Status::offline;
+    counters_.online = 0;
+    publish(settings_->status_topic, "offline", true);
+  }
+  spdlog::info("Modbus device stopped. device={}", name_);
   ingress_ = nullptr;
 }
 
@@ -240,6 +247,8 @@ void ModbusDevice::poll(BusConnection* link, const std::string& link_error, Stea
     set_status(Status::offline);
   }
 
+  // Values in `registers:` order, whatever order the plan read them in.
+  std::sort(readings.begin(), readings.end(), [](const Reading& a, const Reading& b) { return a.index < b.index; });
   for (auto& m : reading_messages(s, wall, filter_.select(std::move(readings)))) {
     if (Ingress* ingress = ingress_.load()) ingress->ingest(Source::device(name_), std::move(m));
   }
