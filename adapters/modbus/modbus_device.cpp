@@ -96,7 +96,7 @@ std::string ModbusDevice::meta_payload() const {
     regs[r.name] = e;
   }
   doc["registers"] = regs;
-  return doc.dump();
+  return doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 void ModbusDevice::set_status(Status s) {
@@ -146,7 +146,7 @@ void ModbusDevice::report_error(const std::string& key, const std::vector<std::s
   doc["kind"] = to_string(r.outcome);
   if (r.outcome == Outcome::exception) doc["exception"] = r.exception_code;
   doc["error"] = text;
-  publish(settings_->errors_topic, doc.dump(), false);
+  publish(settings_->errors_topic, doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), false);
 }
 
 void ModbusDevice::polls_skipped(std::uint64_t count) {
@@ -269,6 +269,8 @@ void ModbusDevice::write(BusConnection* link, const std::string& link_error, Wri
   }
   if (!link) {
     ++counters_.commands_failed;
+    spdlog::warn("Modbus write failed. device={} register={} kind=link_down error=\"{}\"", name_,
+                 command.register_name, link_error);
     publish_result(command, "failed", "bus " + bus_->describe() + " is not connected: " + link_error);
     return;
   }

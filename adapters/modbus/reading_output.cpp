@@ -57,7 +57,7 @@ std::vector<Message> reading_messages(const ModbusSettings& settings, WallClock:
     nlohmann::ordered_json doc;
     doc["ts"] = format_rfc3339_ms(ts);
     for (const auto& r : readings) doc[settings.registers[r.index].name] = r.value;
-    out.push_back(message(settings.topic, doc.dump()));
+    out.push_back(message(settings.topic, doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
   }
   if (settings.output.per_register) {
     for (const auto& r : readings)
