@@ -115,6 +115,7 @@ void BusConnection::recover_after_error() {
 template <typename Call>
 Result BusConnection::run(const Exchange& x, Call&& call) {
   Result result;
+  bool reconnected = false;
   for (int attempt = 0; attempt < std::max(1, x.attempts); ++attempt) {
     if (!ctx_) {
       result.outcome = Outcome::link_down;
@@ -145,6 +146,16 @@ Result BusConnection::run(const Exchange& x, Call&& call) {
     }
     if (result.outcome == Outcome::link_down) {
       close();
+      // Modbus TCP devices often close connections that were idle a while: the
+      // first request after that finds the connection reset. Connect again and
+      // repeat it once before calling the link down.
+      std::string why;
+      if (settings_.transport == Transport::tcp && !reconnected && connect(why)) {
+        reconnected = true;
+        --result.attempts;
+        --attempt;
+        continue;
+      }
       return result;
     }
     recover_after_error();

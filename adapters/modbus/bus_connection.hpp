@@ -36,7 +36,6 @@ struct Result {
   int attempts = 0;        // requests sent
   int timeouts = 0;        // attempts that got no (complete) answer
   int bad_frames = 0;      // attempts answered with an invalid frame
-  bool answered() const { return outcome == Outcome::ok || outcome == Outcome::exception; }
 };
 
 // How one device is spoken to.

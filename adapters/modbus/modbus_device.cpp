@@ -201,6 +201,14 @@ void ModbusDevice::poll(BusConnection* link, const std::string& link_error, Stea
     }
     all_ok = false;
     if (r.outcome == Outcome::exception) {
+      // Exceptions 10 and 11 come from a TCP-to-RTU gateway: the device behind
+      // it did not answer. Anything else is the device itself answering.
+      const bool from_gateway = r.exception_code == 10 || r.exception_code == 11;
+      if (from_gateway) {
+        report_error(key, names, &request, r, r.error);
+        if (!answered) break;
+        continue;
+      }
       answered = true;
       // An illegal address in a coalesced read may be a gap the device does not
       // map: read the entries one by one from now on, so one bad address costs

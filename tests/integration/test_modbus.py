@@ -92,8 +92,12 @@ def test_tcp_device_publishes_one_json_reading_per_poll_and_follows_changes(tmp_
     assert reading["lux"] == 31250.5 and reading["temperature"] == 21.4 and reading["fan"] is True
     assert reading["ts"].endswith("Z") and "T" in reading["ts"]
 
+    # The device drops idle connections (many do): the next poll reconnects without an error.
+    sim.drop_connections()
     unit.set("holding", 10, 0xFFFF - 34)  # -3.5 °C as int16
     wait_reading(local, "sensors/lux1", lambda r: r["temperature"] == -3.5)
+    assert sim.connections == 2
+    assert not local.received("sensors/lux1/error")
 
     assert local.wait_for(1, topic="sensors/lux1/status")[0].text == "online"
     # Status and meta are retained: a client arriving later gets them at once.
@@ -212,6 +216,10 @@ def test_rtu_bus_with_a_dead_unit_keeps_the_live_one_on_time(tmp_path, local_bro
     got = local.wait_for(6, topic="sensors/live", timeout=15)
     assert json.loads(got[-1].text)["level"] == 421
     assert local.received("sensors/live/status")[0].text == "online"
+    # While the service owns the line, the commissioning CLI is kept off it.
+    busy = run_cli("modbus", "read", "-c", gw.config_path, "live")
+    assert busy.returncode == 3
+    assert "the port is in use by another process" in busy.stderr
     assert gw.stop() == 0
     # On time: the live unit was asked once a second, however long the dead one kept the bus.
     asked = [r.at for r in sim.log(unit=1)]

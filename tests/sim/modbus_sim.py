@@ -95,6 +95,7 @@ class ModbusSim:
         self._threads: list[threading.Thread] = []
         self._listener: socket.socket | None = None
         self._fds: list[int] = []
+        self._drop = threading.Event()
         self.connections = 0
 
     # ---- configuration -------------------------------------------------
@@ -114,6 +115,13 @@ class ModbusSim:
     def clear_log(self) -> None:
         with self.lock:
             self.requests.clear()
+
+    def drop_connections(self, timeout: float = 5.0) -> None:
+        """Closes every client connection, as devices with an idle timeout do."""
+        self._drop.set()
+        deadline = time.monotonic() + timeout
+        while self._drop.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     # ---- the protocol --------------------------------------------------
     def handle_pdu(self, unit_id: int, pdu: bytes):
@@ -188,7 +196,13 @@ class ModbusSim:
         sel.register(self._listener, selectors.EVENT_READ, None)
         buffers: dict[socket.socket, bytearray] = {}
         while not self._stop.is_set():
-            for key, _ in sel.select(timeout=0.1):
+            if self._drop.is_set():
+                for conn in list(buffers):
+                    sel.unregister(conn)
+                    conn.close()
+                buffers.clear()
+                self._drop.clear()
+            for key, _ in sel.select(timeout=0.05):
                 if key.data is None:
                     try:
                         conn, _ = self._listener.accept()
