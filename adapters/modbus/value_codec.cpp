@@ -171,7 +171,9 @@ nlohmann::json decode_value(const RegisterSpec& spec, const std::uint16_t* words
   if (!std::isfinite(raw)) return nullptr;
   const double value = round_to(untouched ? raw : raw * spec.scale + spec.offset, decimals);
   if (!std::isfinite(value)) return nullptr;
-  if (decimals == 0) return static_cast<std::int64_t>(value);
+  // Whole numbers print without ".0" when they fit an integer; a device's float
+  // may be far larger (found by fuzz_modbus: 2.35e262 with decimals: 0).
+  if (decimals == 0 && std::fabs(value) < 9.0e18) return static_cast<std::int64_t>(value);
   return value;
 }
 

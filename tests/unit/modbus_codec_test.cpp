@@ -129,6 +129,12 @@ TEST_CASE("scale, offset and rounding give the number a person expects", "[modbu
   const std::uint16_t f[] = {0x42F6, 0xE979};
   CHECK(decode_value(whole, f).dump() == "123");
 
+  // Whole-number rounding of a value beyond any integer stays a number (fuzz_modbus found the cast).
+  auto huge = spec(ValueType::float64);
+  huge.decimals = 0;
+  const std::uint16_t big[] = {0x7665, 0x0000, 0x0000, 0x0000};  // about 2.07e262
+  CHECK(decode_value(huge, big).is_number_float());
+
   // A float32 is published as the shortest decimal that is the same float.
   auto lux = spec(ValueType::float32);
   const std::uint16_t f214[] = {0x41AB, 0x3333};  // 21.4f
