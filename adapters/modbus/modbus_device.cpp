@@ -332,6 +332,13 @@ Delivery ModbusDevice::command(const Message& message) {
   const auto now = WallClock::now();
   const auto received = message.received_at == WallClock::time_point{} ? now : message.received_at;
   std::string why;
+  if (message.retain) {
+    // A retained command would be delivered again at every reconnect and run again.
+    CheckedWrite refused;
+    refused.why = "retained commands are refused: the broker would deliver it again at every reconnect; publish "
+                  "commands without the retain flag";
+    return submit(std::move(refused), why);
+  }
   return submit(check_write_payload(*settings_, message.payload, received, now), why);
 }
 

@@ -296,12 +296,15 @@ def test_writes_from_the_local_broker_are_checked_then_reach_the_register(tmp_pa
     local.publish("sensors/climate/set", "close the vents")
     stale = int((time.time() - 120) * 1000)
     local.publish("sensors/climate/set", json.dumps({"register": "setpoint", "value": 30, "ts": stale}))
-    refused = [json.loads(m.text) for m in local.wait_for(6, topic=results)[2:]]
+    local.publish("sensors/climate/set", json.dumps({"register": "setpoint", "value": 30}), retain=True)
+    refused = [json.loads(m.text) for m in local.wait_for(7, topic=results)[2:]]
     assert refused[0]["status"] == "rejected"
     assert refused[0]["error"] == '99 is outside the allowed range 5 to 35 for "setpoint"'
     assert refused[1]["status"] == "rejected" and '"temperature" is not writable' in refused[1]["error"]
     assert refused[2]["status"] == "rejected" and "not a JSON object" in refused[2]["error"]
     assert refused[3]["status"] == "expired" and "ttl of 30s" in refused[3]["error"]
+    assert refused[4]["status"] == "rejected" and "retained commands are refused" in refused[4]["error"]
+    local.publish("sensors/climate/set", b"", retain=True)  # clear it from the broker
     # Nothing but the two accepted writes reached the device.
     writes = [(r.function, r.address) for r in sim.log() if r.function in (5, 6, 15, 16)]
     assert writes == [(6, 10), (5, 0)]

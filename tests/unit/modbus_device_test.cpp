@@ -134,19 +134,24 @@ TEST_CASE("commands are answered on the result topic and counted before any I/O"
   stale.received_at = WallClock::now() - 31s;
   CHECK(device->command(stale) == Delivery::error);
 
+  Message retained = refused;
+  retained.payload = R"({"register":"setpoint","value":5})";
+  retained.retain = true;
+  CHECK(device->command(retained) == Delivery::error);
+
   std::string why;
   CHECK(device->invoke("setpoint", 500, why) == Delivery::error);
   CHECK(why.find("outside the allowed range 0 to 100") != std::string::npos);
   // Accepted and queued; it fails on the bus because the device cannot be reached.
   CHECK(device->invoke("setpoint", 50, why) == Delivery::ok);
 
-  auto results = ingress.wait_for("sensors/meter/set/result", 4);
-  REQUIRE(results.size() == 4);
+  auto results = ingress.wait_for("sensors/meter/set/result", 5);
+  REQUIRE(results.size() == 5);
   std::map<std::string, int> statuses;
   for (const auto& m : results) ++statuses[nlohmann::json::parse(m.payload)["status"].get<std::string>()];
-  CHECK(statuses == std::map<std::string, int>{{"rejected", 2}, {"expired", 1}, {"failed", 1}});
+  CHECK(statuses == std::map<std::string, int>{{"rejected", 3}, {"expired", 1}, {"failed", 1}});
   device->stop();
-  CHECK(metric(*device, "commands_rejected") == 2);
+  CHECK(metric(*device, "commands_rejected") == 3);
   CHECK(metric(*device, "commands_expired") == 1);
   CHECK(metric(*device, "commands_failed") == 1);
   CHECK(metric(*device, "commands_ok") == 0);
