@@ -7,6 +7,7 @@
 // Ingress) and command messages into device I/O.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,13 @@ class DeviceKind {
   // Errors go to the reader's diagnostics; the kind must not call finish().
   virtual std::shared_ptr<const DeviceSettings> parse(MapReader& entry, DeviceConfig& device) const = 0;
   virtual std::unique_ptr<DeviceEndpoint> create(const DeviceConfig& device) const = 0;
+  // The command names invoke() accepts for `device`, so rule actions naming
+  // another are refused when bridge.yaml is loaded. nullopt: not known before
+  // the device runs (then invoke() alone decides).
+  virtual std::optional<std::vector<std::string>> command_names(const DeviceConfig& device) const {
+    (void)device;
+    return std::nullopt;
+  }
 };
 
 // The explicit list of device kinds (adapters/catalog.cpp). No static
