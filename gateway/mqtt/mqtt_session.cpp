@@ -9,6 +9,7 @@
 #include "mqtt/backoff.hpp"
 #include "mqtt/echo_filter.hpp"
 #include "mqtt/tls_options.hpp"
+#include "mqtt/tls_probe.hpp"
 
 namespace edgebridge {
 
@@ -101,6 +102,8 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
   EchoFilter echo;
   std::mutex tls_error_mu;
   std::string tls_error;
+  std::vector<std::unique_ptr<mqtt::ssl_options>> ssl_holders;
+  std::string ssl_for;
 
   std::mutex pending_mu;
   std::unordered_map<std::uint64_t, Pending> pending;
@@ -198,10 +201,20 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
       co.set_will(std::move(will));
     }
     if (opts.url.tls() && opts.tls) {
-      co.set_ssl(make_ssl_options(*opts.tls, [this](const std::string& err) {
-        std::lock_guard<std::mutex> lock(tls_error_mu);
-        tls_error = err;
-      }));
+      // Paho C++ 1.2 copies ssl_options with the C struct's error-callback context
+      // still pointing at the first object, so that object must outlive every
+      // handshake: keep each one (a new one only when the TLS files change).
+      if (!ssl_holders.empty() && ssl_for == opts.tls->cert_file + "|" + opts.tls->key_file + "|" + opts.tls->ca_file) {
+        co.set_ssl(*ssl_holders.back());
+      } else {
+        ssl_holders.push_back(std::make_unique<mqtt::ssl_options>(make_ssl_options(*opts.tls, nullptr)));
+        ssl_holders.back()->set_error_handler([this](const std::string& err) {
+          std::lock_guard<std::mutex> lock(tls_error_mu);
+          tls_error = err;
+        });
+        ssl_for = opts.tls->cert_file + "|" + opts.tls->key_file + "|" + opts.tls->ca_file;
+        co.set_ssl(*ssl_holders.back());
+      }
     }
     return co;
   }
@@ -241,7 +254,12 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
           receive_max = mqtt::get<uint16_t>(props, mqtt::property::RECEIVE_MAXIMUM);
       }
     } catch (const mqtt::exception& e) {
-      error = describe(e, take_tls_error());
+      const std::string tls_detail = take_tls_error();
+      error = describe(e, tls_detail);
+      if ((e.get_return_code() == MQTTASYNC_FAILURE) && opts.url.tls() && opts.tls) {
+        // Paho says only "TCP/TLS connect failure": find out which, in words.
+        if (auto why = diagnose_tls(opts.url, *opts.tls, opts.connect_timeout); !why.empty()) error = why;
+      }
       if (opts.protocol == MqttProtocol::automatic && version == kV5 && looks_like_version_refusal(e)) {
         fallback_to_311 = true;
         error += "; will try MQTT 3.1.1";
@@ -276,30 +294,32 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
     return true;
   }
 
+  // One SUBSCRIBE per filter: Paho C++ 1.2 drops the v5 options (No Local) of
+  // multi-filter subscribes (eclipse-paho/paho.mqtt.cpp#524).
   void subscribe_filters(const std::vector<Subscription>& subs) {
     auto cli = current();
     if (subs.empty() || !cli) return;
-    auto filters = std::make_shared<mqtt::string_collection>();
-    mqtt::iasync_client::qos_collection qos;
-    std::vector<mqtt::subscribe_options> options;
+    std::vector<std::pair<const Subscription*, mqtt::token_ptr>> tokens;
     for (const auto& s : subs) {
-      filters->push_back(s.filter);
-      qos.push_back(s.qos);
-      options.emplace_back(client_version == kV5 /* no local */);
-    }
-    try {
-      auto token = client_version == kV5 ? cli->subscribe(filters, qos, options) : cli->subscribe(filters, qos);
-      token->wait_for(std::chrono::seconds(10));
-      const auto codes = token->get_subscribe_response().get_reason_codes();
-      for (std::size_t i = 0; i < codes.size() && i < subs.size(); ++i) {
-        if (codes[i] >= 0x80)
-          spdlog::warn("Subscription refused by the broker. {} filter=\"{}\" reason={}", opts.label, subs[i].filter,
-                       static_cast<int>(codes[i]));
+      try {
+        tokens.emplace_back(&s, client_version == kV5
+                                    ? cli->subscribe(s.filter, s.qos, mqtt::subscribe_options(true /* no local */, true /* retain as published */))
+                                    : cli->subscribe(s.filter, s.qos));
+      } catch (const mqtt::exception& e) {
+        spdlog::warn("Subscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, s.filter, e.what());
       }
-      spdlog::debug("Subscribed. {} filters={}", opts.label, subs.size());
-    } catch (const mqtt::exception& e) {
-      spdlog::warn("Subscribe failed. {} error=\"{}\"", opts.label, e.what());
     }
+    for (auto& [sub, token] : tokens) {
+      try {
+        token->wait_for(std::chrono::seconds(10));
+        const int code = token->get_reason_code();
+        if (code >= 0x80)
+          spdlog::warn("Subscription refused by the broker. {} filter=\"{}\" reason={}", opts.label, sub->filter, code);
+      } catch (const mqtt::exception& e) {
+        spdlog::warn("Subscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, sub->filter, e.what());
+      }
+    }
+    spdlog::debug("Subscribed. {} filters={}", opts.label, tokens.size());
   }
 
   void subscribe_all() {

@@ -11,9 +11,7 @@ mqtt::ssl_options make_ssl_options(const TlsConfig& tls, std::function<void(cons
   ssl.set_enable_server_cert_auth(!tls.insecure);
   ssl.set_verify(!tls.insecure && tls.verify_hostname);
   if (!tls.alpn.empty()) ssl.set_alpn_protos(tls.alpn);
-  ssl.set_error_handler([cb = std::move(on_error)](const std::string& err) {
-    if (cb) cb(err);
-  });
+  if (on_error) ssl.set_error_handler(std::move(on_error));
   return ssl;
 }
 

@@ -62,6 +62,15 @@ struct OutboxRow {
 
 using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
+// What one committed batch held; for metrics and measurements.
+struct OutboxCommitReport {
+  std::size_t messages = 0;  // rows inserted
+  std::size_t acks = 0;      // acks applied
+  std::chrono::steady_clock::duration duration{};  // BEGIN to COMMIT returned
+  std::chrono::steady_clock::time_point committed_at{};
+  std::chrono::steady_clock::time_point oldest_accepted{};  // enqueue of the batch's first message
+};
+
 class OutboxQueue {
  public:
   virtual ~OutboxQueue() = default;
@@ -93,6 +102,8 @@ struct OutboxOptions {
   std::chrono::milliseconds max_batch_delay{2};
   std::size_t max_batch = 4096;
   WallClock clock = [] { return std::chrono::system_clock::now(); };
+  // Called on the writer thread after every committed batch; keep it short.
+  std::function<void(const OutboxCommitReport&)> on_commit;
 };
 
 class OutboxStore {
@@ -111,7 +122,12 @@ class OutboxStore {
   // Commits everything accepted so far; returns when it is on disk.
   void flush();
   // Path of the file moved aside at open, if the database was corrupt; else empty.
+  // After a corruption found while running, the path of that file instead.
   std::string quarantined_path() const;
+  // Caps the database file (PRAGMA max_page_count): writes that need more room
+  // fail like a full disk (SQLITE_FULL, counted disk_full). 0 = no cap. Cannot
+  // shrink below the file's current size. Returns once applied.
+  void set_max_file_bytes(std::uint64_t bytes);
 
  private:
   struct Impl;

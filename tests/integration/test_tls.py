@@ -74,7 +74,7 @@ def remote_stays_down(tmp_path, local_broker, bad_broker, pki, reason_words, tls
         gw = Gateway(str(tmp_path), bridge_config(local_broker, remotes, [{"pattern": "sensors/#"}]))
         gw.start(wait_for=("Connected. local", "Connected. remote=good"))
         line = gw.wait_log("Connect failed. remote=bad")
-        assert any(w in line for w in reason_words), line
+        assert all(w in line for w in reason_words), line
         gw.wait_log("Connect failed. remote=bad", count=2, timeout=15)  # it retries
         assert gw.count_log("Connected. remote=bad") == 0
         observer = cloud_client(good, pki).subscribe("sensors/#")
@@ -89,8 +89,8 @@ def test_a_server_certificate_for_another_host_is_refused(tmp_path, local_broker
     wrong = pki.ca.issue("wrong-host", "other.example", server=True, hosts=("other.example",))
     bad = Mosquitto(str(tmp_path), "wronghost", tls=TlsFiles(pki.ca.ca_file, wrong.cert, wrong.key)).start()
     try:
-        remote_stays_down(tmp_path, local_broker, bad, pki, ["hostname", "host name", "certificate verify failed",
-                                                           "TLS"])
+        remote_stays_down(tmp_path, local_broker, bad, pki, ["the server certificate was refused: "
+                                                           "IP address mismatch (it does not name \"127.0.0.1\""])
     finally:
         bad.stop()
 
@@ -100,7 +100,8 @@ def test_a_server_certificate_from_an_untrusted_ca_is_refused(tmp_path, local_br
     server = rogue.issue("rogue-server", "localhost", server=True)
     bad = Mosquitto(str(tmp_path), "untrusted", tls=TlsFiles(rogue.ca_file, server.cert, server.key)).start()
     try:
-        remote_stays_down(tmp_path, local_broker, bad, pki, ["certificate verify failed", "unable to get"])
+        remote_stays_down(tmp_path, local_broker, bad, pki, ["the server certificate was refused: ",
+                                                           "(its CA is not in ca_file"])
     finally:
         bad.stop()
 
@@ -113,6 +114,6 @@ def test_a_broker_that_rejects_the_client_certificate_keeps_that_remote_down(tmp
         out.write(open(other.ca_file).read())
     bad = Mosquitto(str(tmp_path), "rejecting", tls=TlsFiles(bundle, pki.server.cert, pki.server.key)).start()
     try:
-        remote_stays_down(tmp_path, local_broker, bad, pki, ["TLS", "alert", "unknown ca", "connect failure"])
+        remote_stays_down(tmp_path, local_broker, bad, pki, ["the broker rejected this gateway's client certificate"])
     finally:
         bad.stop()

@@ -1,5 +1,6 @@
 """Mosquitto brokers started by the tests: a plain one for the local side and a
 mutual-TLS one (require_certificate) standing in for the cloud."""
+import getpass
 import os
 import signal
 import subprocess
@@ -48,6 +49,9 @@ class Mosquitto:
             "log_dest stderr",
             "log_type error", "log_type warning", "log_type notice", "log_type information",
             "connection_messages true",
+            # Started as root, mosquitto would switch to user "mosquitto", which cannot
+            # read the test's private temporary directory: stay the user we are.
+            f"user {getpass.getuser()}",
         ]
         if self.tls:
             lines += [

@@ -1,0 +1,60 @@
+#include "outbox/pacer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace edgebridge {
+
+namespace {
+
+// Refill at 99 % of the configured rate: the 1 % slack absorbs jitter between
+// our clock and the receiver's one-second windows.
+constexpr double kRefillShare = 0.99;
+// The byte bucket holds 1 % of a second's bytes (at least one byte): with the
+// 99 % refill, a one-second window carries at most the configured bytes as
+// long as no single message is larger than that 1 %. A larger message waits
+// for a full bucket and then goes, leaving the bucket in debt.
+constexpr double kByteBurstShare = 0.01;
+
+}  // namespace
+
+Pacer::Pacer(Rate messages, Rate bytes) {
+  if (!messages.unlimited()) msg_interval_ns_ = std::ceil(1e9 / (messages.per_second * kRefillShare));
+  if (!bytes.unlimited()) {
+    byte_rate_per_ns_ = bytes.per_second * kRefillShare / 1e9;
+    byte_capacity_ = std::max(1.0, bytes.per_second * kByteBurstShare);
+    byte_tokens_ = byte_capacity_;
+  }
+}
+
+std::chrono::nanoseconds Pacer::delay(time_point now, std::size_t bytes) const {
+  if (!started_) return std::chrono::nanoseconds(0);
+  double wait_ns = 0;
+  if (msg_interval_ns_ > 0 && next_msg_ > now)
+    wait_ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(next_msg_ - now).count());
+  if (byte_rate_per_ns_ > 0) {
+    const double elapsed = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - byte_stamp_).count());
+    const double tokens = std::min(byte_capacity_, byte_tokens_ + std::max(0.0, elapsed) * byte_rate_per_ns_);
+    const double need = std::min(static_cast<double>(bytes), byte_capacity_);
+    if (tokens < need) wait_ns = std::max(wait_ns, std::ceil((need - tokens) / byte_rate_per_ns_));
+  }
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(wait_ns));
+}
+
+void Pacer::sent(time_point now, std::size_t bytes) {
+  if (!started_) {
+    started_ = true;
+    next_msg_ = now;
+    byte_stamp_ = now;
+  }
+  if (msg_interval_ns_ > 0)
+    next_msg_ = std::max(next_msg_, now) + std::chrono::nanoseconds(static_cast<std::int64_t>(msg_interval_ns_));
+  if (byte_rate_per_ns_ > 0) {
+    const double elapsed = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - byte_stamp_).count());
+    byte_tokens_ = std::min(byte_capacity_, byte_tokens_ + std::max(0.0, elapsed) * byte_rate_per_ns_);
+    byte_tokens_ -= static_cast<double>(bytes);
+    byte_stamp_ = std::max(byte_stamp_, now);
+  }
+}
+
+}  // namespace edgebridge

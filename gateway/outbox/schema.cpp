@@ -1,0 +1,72 @@
+#include "outbox/schema.hpp"
+
+namespace edgebridge::outbox_schema {
+
+namespace {
+
+void verify(sql::Connection& db) {
+  // quick_check reports damage as rows of text; a file that is not a database
+  // at all fails already when the first page is read.
+  sql::Statement check = db.prepare("PRAGMA quick_check(1)");
+  std::string result = check.step() ? check.text(0) : std::string("no result");
+  if (result != "ok") throw sql::Error(SQLITE_CORRUPT, "quick_check: " + result);
+}
+
+void ensure_schema(sql::Connection& db) {
+  auto version = db.query_int("PRAGMA user_version");
+  if (version > kVersion)
+    throw sql::Error(SQLITE_MISMATCH, "schema version " + std::to_string(version) + " is newer than this build's " +
+                                          std::to_string(kVersion));
+  db.exec(
+      "BEGIN IMMEDIATE;"
+      "CREATE TABLE IF NOT EXISTS remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+      "CREATE TABLE IF NOT EXISTS counters(remote_id INTEGER NOT NULL, name TEXT NOT NULL,"
+      " value INTEGER NOT NULL, PRIMARY KEY(remote_id, name)) WITHOUT ROWID;"
+      "PRAGMA user_version=" +
+      std::to_string(kVersion) + ";COMMIT;");
+}
+
+}  // namespace
+
+sql::Connection open_writer(const std::string& path, Durability durability) {
+  sql::Connection db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  sqlite3_busy_timeout(db.get(), 5000);
+  std::string mode = db.query_text("PRAGMA journal_mode=WAL");
+  if (mode != "wal") throw sql::Error(SQLITE_CANTOPEN, "WAL journal mode unavailable (got \"" + mode + "\")");
+  db.exec(durability == Durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA journal_size_limit=67108864");
+  db.exec("PRAGMA cache_size=-8192");
+  verify(db);
+  ensure_schema(db);
+  return db;
+}
+
+sql::Connection open_reader(const std::string& path) {
+  sql::Connection db(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_busy_timeout(db.get(), 1000);
+  return db;
+}
+
+std::string queue_table(std::int64_t remote_id) { return "q_" + std::to_string(remote_id); }
+
+std::int64_t ensure_remote(sql::Connection& db, const std::string& name) {
+  sql::Statement insert = db.prepare("INSERT OR IGNORE INTO remotes(name) VALUES(?)");
+  insert.bind_text(1, name);
+  insert.run();
+  sql::Statement select = db.prepare("SELECT id FROM remotes WHERE name = ?");
+  select.bind_text(1, name);
+  if (!select.step()) throw sql::Error(SQLITE_INTERNAL, "remote row missing after insert");
+  return select.int64(0);
+}
+
+void ensure_queue_table(sql::Connection& db, std::int64_t remote_id) {
+  const std::string t = queue_table(remote_id);
+  db.exec("CREATE TABLE IF NOT EXISTS " + t +
+          "(id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL,"
+          " retain INTEGER NOT NULL, received_at INTEGER NOT NULL);"
+          "CREATE INDEX IF NOT EXISTS " +
+          t + "_received_at ON " + t + "(received_at);");
+}
+
+}  // namespace edgebridge::outbox_schema

@@ -1,0 +1,39 @@
+#pragma once
+// The outbox database layout (PRAGMA user_version 1):
+//   remotes(id INTEGER PRIMARY KEY, name TEXT UNIQUE)        one row per remote
+//   q_<remote id>(id INTEGER PRIMARY KEY, topic TEXT, payload BLOB,
+//                 qos INTEGER, retain INTEGER, received_at INTEGER)  one FIFO per remote,
+//                 with an index on received_at for the ttl
+//   counters(remote_id, name, value)                         persisted counters
+// Table names come from remote ids, never from remote names.
+
+#include <cstdint>
+#include <string>
+
+#include "config/config.hpp"
+#include "outbox/sqlite.hpp"
+
+namespace edgebridge::outbox_schema {
+
+constexpr int kVersion = 1;
+
+// Bytes of a row as the bounds count them (topic + payload), in SQL.
+constexpr const char* kRowBytes = "(length(CAST(topic AS BLOB)) + length(payload))";
+
+// Opens (creating) the database for the writer: WAL, synchronous per
+// `durability`, PRAGMA quick_check, and the schema. Throws sql::Error; for a
+// damaged file Error::corrupt() is true, for a schema from a newer build the
+// code is SQLITE_MISMATCH.
+sql::Connection open_writer(const std::string& path, Durability durability);
+
+// A connection that only reads (the forwarders' and `outbox stats`'s). It never
+// checkpoints on close, so it cannot touch the WAL of a file it no longer owns.
+sql::Connection open_reader(const std::string& path);
+
+std::string queue_table(std::int64_t remote_id);
+
+// The id of `name` in `remotes`, inserting it when missing.
+std::int64_t ensure_remote(sql::Connection& db, const std::string& name);
+void ensure_queue_table(sql::Connection& db, std::int64_t remote_id);
+
+}  // namespace edgebridge::outbox_schema
