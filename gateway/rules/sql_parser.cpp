@@ -92,6 +92,7 @@ class Parser {
   std::shared_ptr<const Statement> statement() {
     auto st = std::make_shared<Statement>();
     st->text = std::string(lex_.text());
+    if (keyword(peek(), "SET")) fail(peek(), "SET clauses are not supported at the edge; repeat the expression instead");
     if (!keyword(peek(), "SELECT")) fail(peek(), "a rule's SQL starts with SELECT, found " + quote_token(peek()));
     next();
     if (keyword(peek(), "VALUE") && starts_expression(peek(1))) {
@@ -326,6 +327,10 @@ class Parser {
         return e;
       }
     }
+    for (const char* word : {"IN", "LIKE", "BETWEEN"})
+      if (keyword(peek(), word))
+        fail(peek(), std::string(word) + " is not supported at the edge; write the comparisons out, e.g. "
+                                          "x = 'a' OR x = 'b', or x >= 1 AND x <= 9");
     if (keyword(peek(), "IS")) {
       const std::size_t at = next().offset;
       bool negated = false;

@@ -242,6 +242,10 @@ TEST_CASE("statements the edge refuses say where and why", "[rules][sql][errors]
        "column 8: CASE expressions are not supported at the edge; use coalesce() or split the rule"},
       {"SELECT * FROM 'sensors/#", "column 15: unterminated string; close it with '"},
       {"SELECT * FROM 'a'; DELETE", "column 18: unexpected ';'; a rule holds one SQL statement"},
+      {"SELECT * FROM 'x' WHERE kind IN ('a', 'b')",
+       "column 30: IN is not supported at the edge; write the comparisons out, e.g. x = 'a' OR x = 'b', or x >= 1 AND "
+       "x <= 9"},
+      {"SET @x = 1 SELECT * FROM 'x'", "column 1: SET clauses are not supported at the edge; repeat the expression instead"},
       {"SELECT VALUE a, b FROM 'x'", "column 17: SELECT VALUE takes exactly one expression"},
       {"SELECT a, FROM 'x'", "column 11: expected a value, found the keyword FROM"},
       {"SELECT (a + 1 FROM 'x'", "column 15: expected ')' to close the '(' at column 8, found \"FROM\""},
