@@ -92,9 +92,13 @@ void RulesEngine::load_holds() {
   std::vector<std::string> kept;
   for (auto& rt : rules_)
     if (rt->config->hold) kept.push_back(rt->config->name);
-  std::lock_guard<std::mutex> lock(store_mu_);
-  store_->keep_only(kept);
-  for (auto& row : store_->load()) {
+  std::vector<rules::RuleStateStore::Row> rows;
+  {
+    std::lock_guard<std::mutex> lock(store_mu_);
+    store_->keep_only(kept);
+    rows = store_->load();
+  }
+  for (auto& row : rows) {
     for (auto& rt : rules_) {
       if (rt->config->name != row.rule || !rt->config->hold) continue;
       if (row.fingerprint != rt->fingerprint) {
