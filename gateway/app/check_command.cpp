@@ -27,11 +27,13 @@ int check_command(const std::string& config_path, const DeviceCatalog& catalog) 
   auto result = load_config_file(config_path, catalog);
   std::cerr << result.diagnostics.format_all();
   if (!result.config) {
-    std::cerr << config_path << ": " << result.diagnostics.error_count() << " error(s); nothing was started\n";
-    return kExitBadConfig;
+    std::cerr << config_path << ": " << result.diagnostics.error_count() << " error(s)\n";
+    if (!result.draft) return kExitBadConfig;
+    std::cout << "\nWith those errors fixed, the rest of the file gives:\n\n";
+  } else {
+    std::cout << config_path << ": valid\n\n";
   }
-  const Config& c = *result.config;
-  std::cout << config_path << ": valid\n\n";
+  const Config& c = result.config ? *result.config : *result.draft;
   std::cout << "gateway " << c.gateway.id << "  state_dir " << c.gateway.state_dir << "  durability "
             << to_string(c.gateway.durability) << "\n";
   std::cout << "local   " << c.local.url.text() << "  client_id " << c.local.client_id << "\n";
@@ -41,8 +43,13 @@ int check_command(const std::string& config_path, const DeviceCatalog& catalog) 
               << "  outbox " << r.outbox.max_messages << " msgs/" << format_size(r.outbox.max_bytes) << " "
               << to_string(r.outbox.overflow) << " ttl " << format_duration(r.outbox.ttl) << "\n";
   }
-  Router router(c.topics, c.devices);
-  auto lines = router.describe();
+  std::vector<RouteLine> lines;
+  try {
+    lines = Router(c.topics, c.devices).describe();
+  } catch (const std::exception&) {
+    // A draft with invalid filters has no routes to show; the errors said why.
+    return kExitBadConfig;
+  }
   std::cout << "\nroutes (local filter, direction, remote topic filter, qos, remote):\n";
   if (lines.empty()) std::cout << "  (none)\n";
   std::size_t width = 12;
@@ -63,14 +70,18 @@ int check_command(const std::string& config_path, const DeviceCatalog& catalog) 
   if (c.rules && !c.rules->rules.empty()) {
     std::cout << "\nrules:\n";
     for (const auto& r : c.rules->rules) {
-      std::cout << "  " << r.name << "  FROM '" << r.statement->from << "'";
+      std::cout << "  " << r.name << "  FROM ";
+      if (r.statement)
+        std::cout << "'" << r.statement->from << "'";
+      else
+        std::cout << "(the SQL has errors)";
       if (r.hold) std::cout << "  for " << format_duration(*r.hold);
       if (r.max_gap) std::cout << "  max_gap " << format_duration(*r.max_gap);
       std::cout << "  actions " << r.actions.size() << (r.enabled ? "" : "  (disabled)") << "  (line "
                 << r.where.line << ")\n";
     }
   }
-  return kExitOk;
+  return result.config ? kExitOk : kExitBadConfig;
 }
 
 }  // namespace edgebridge

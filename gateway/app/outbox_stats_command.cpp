@@ -38,8 +38,13 @@ int outbox_stats_command(const std::string& config_path, const DeviceCatalog& ca
     }
     std::cout << "  depth " << s->depth << " messages, " << format_size(s->depth_bytes) << ", oldest "
               << format_duration(Duration(s->oldest_age_ms)) << " ago\n";
-    for (const auto& [name, value] : s->counters)
-      std::cout << "  " << std::left << std::setw(24) << name << value << "\n";
+    for (const auto& [name, value] : s->counters) {
+      if (name == "last_id") continue;  // internal
+      std::string label = name;
+      for (std::size_t r = 0; r < kDropReasons; ++r)
+        if (name == to_string(static_cast<DropReason>(r))) label = "dropped_" + name;
+      std::cout << "  " << std::left << std::setw(28) << label << value << "\n";
+    }
   }
   return kExitOk;
 }

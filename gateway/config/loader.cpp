@@ -37,7 +37,10 @@ LoadResult load_config_text(const std::string& text, const std::string& file_nam
   read_rules(top, config, catalog);
   top.finish();
 
-  if (!result.diagnostics.has_errors()) result.config = std::move(config);
+  if (!result.diagnostics.has_errors())
+    result.config = std::move(config);
+  else
+    result.draft = std::move(config);
   return result;
 }
 

@@ -21,7 +21,10 @@ struct LoadOptions {
 };
 
 struct LoadResult {
-  std::optional<Config> config;
+  std::optional<Config> config;  // set only when there are no errors
+  // The configuration as far as it could be read, also when there are errors
+  // (bad values replaced by defaults); for showing routes next to the errors.
+  std::optional<Config> draft;
   Diagnostics diagnostics;
 };
 

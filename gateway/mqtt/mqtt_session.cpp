@@ -3,6 +3,7 @@
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <unordered_map>
 
 #include "config/units.hpp"
@@ -10,6 +11,7 @@
 #include "mqtt/echo_filter.hpp"
 #include "mqtt/tls_options.hpp"
 #include "mqtt/tls_probe.hpp"
+#include "routing/topic_trie.hpp"
 
 namespace edgebridge {
 
@@ -100,6 +102,15 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
   bool fallback_to_311 = false;
   std::atomic<bool> echo_active{false};
   EchoFilter echo;
+  // MQTT 5 brokers may send one copy of a message per matching subscription.
+  // Each SUBSCRIBE carries an identifier (its position + 1); a copy is kept
+  // only if it carries the lowest identifier among our filters that match.
+  std::atomic<bool> sub_ids_active{false};
+  bool sub_ids_available = false;  // this connection's broker accepts them
+  std::shared_ptr<const TopicTrie<std::uint32_t>> sub_id_trie;
+  std::map<std::string, std::uint32_t> sub_ids;
+  std::uint32_t next_sub_id = 1;
+  std::mutex sub_id_mu;
   std::mutex tls_error_mu;
   std::string tls_error;
   std::vector<std::unique_ptr<mqtt::ssl_options>> ssl_holders;
@@ -174,7 +185,28 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
     msg.retain = m->is_retained();
     msg.received_at = std::chrono::system_clock::now();
     if (echo_active.load() && echo.is_echo(msg.topic, msg.payload)) return;
+    if (sub_ids_active.load() && is_extra_copy(*m)) return;
     if (on_message) on_message(std::move(msg));
+  }
+
+  bool is_extra_copy(const mqtt::message& m) {
+    const auto& props = m.get_properties();
+    const std::size_t n = props.count(mqtt::property::SUBSCRIPTION_IDENTIFIER);
+    if (n == 0) return false;
+    std::shared_ptr<const TopicTrie<std::uint32_t>> trie;
+    {
+      std::lock_guard<std::mutex> lock(sub_id_mu);
+      trie = sub_id_trie;
+    }
+    if (!trie) return false;
+    std::uint32_t primary = 0;
+    trie->match(m.get_topic(), [&primary](std::uint32_t id) {
+      if (primary == 0 || id < primary) primary = id;
+    });
+    if (primary == 0) return false;
+    for (std::size_t i = 0; i < n; ++i)
+      if (mqtt::get<uint32_t>(props, mqtt::property::SUBSCRIPTION_IDENTIFIER, i) == primary) return false;
+    return true;
   }
 
   mqtt::connect_options build_connect_options(int version) {
@@ -248,10 +280,13 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
       const auto response = token->get_connect_response();
       session_present = response.is_session_present();
       actual_version = response.get_mqtt_version() > 0 ? response.get_mqtt_version() : version;
+      sub_ids_available = false;
       if (actual_version == kV5) {
         const auto& props = response.get_properties();
         if (props.contains(mqtt::property::RECEIVE_MAXIMUM))
           receive_max = mqtt::get<uint16_t>(props, mqtt::property::RECEIVE_MAXIMUM);
+        sub_ids_available = !props.contains(mqtt::property::SUBSCRIPTION_IDENTIFIERS_AVAILABLE) ||
+                            mqtt::get<uint8_t>(props, mqtt::property::SUBSCRIPTION_IDENTIFIERS_AVAILABLE) != 0;
       }
     } catch (const mqtt::exception& e) {
       const std::string tls_detail = take_tls_error();
@@ -275,7 +310,10 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
       link.mqtt_version = actual_version;
       ++link.connects;
     }
-    if (!session_present) subscribe_all();
+    // Subscribe on every connect, even when the broker kept our session: the
+    // configuration may have changed since, and a repeated SUBSCRIBE is harmless
+    // (retained messages are sent only for subscriptions that are new).
+    subscribe_all();
     if (!opts.status_topic.empty()) {
       try {
         client->publish(opts.status_topic, "online", 6, 1, true);
@@ -302,9 +340,16 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
     std::vector<std::pair<const Subscription*, mqtt::token_ptr>> tokens;
     for (const auto& s : subs) {
       try {
-        tokens.emplace_back(&s, client_version == kV5
-                                    ? cli->subscribe(s.filter, s.qos, mqtt::subscribe_options(true /* no local */, true /* retain as published */))
-                                    : cli->subscribe(s.filter, s.qos));
+        if (client_version != kV5) {
+          tokens.emplace_back(&s, cli->subscribe(s.filter, s.qos));
+          continue;
+        }
+        mqtt::properties props;
+        if (sub_ids_available) props.add({mqtt::property::SUBSCRIPTION_IDENTIFIER, static_cast<int>(sub_id_of(s.filter))});
+        tokens.emplace_back(&s, cli->subscribe(s.filter, s.qos,
+                                               mqtt::subscribe_options(true /* no local */, true /* retain as published */,
+                                                                       mqtt::subscribe_options::SEND_RETAINED_ON_NEW),
+                                               props));
       } catch (const mqtt::exception& e) {
         spdlog::warn("Subscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, s.filter, e.what());
       }
@@ -322,12 +367,35 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
     spdlog::debug("Subscribed. {} filters={}", opts.label, tokens.size());
   }
 
+  // Each filter keeps its identifier for the life of the process (new filters
+  // get new ones on reload), so copies already on their way stay recognisable.
+  std::uint32_t sub_id_of(const std::string& filter) {
+    std::lock_guard<std::mutex> lock(sub_id_mu);
+    auto [it, added] = sub_ids.emplace(filter, next_sub_id);
+    if (added) ++next_sub_id;
+    return it->second;
+  }
+
+  void rebuild_sub_ids() {
+    std::vector<Subscription> subs;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      subs = subscriptions;
+    }
+    auto trie = std::make_shared<TopicTrie<std::uint32_t>>();
+    for (const auto& sub : subs) trie->insert(sub.filter, sub_id_of(sub.filter));
+    std::lock_guard<std::mutex> lock(sub_id_mu);
+    sub_id_trie = std::move(trie);
+  }
+
   void subscribe_all() {
     std::vector<Subscription> subs;
     {
       std::lock_guard<std::mutex> lock(mu);
       subs = subscriptions;
     }
+    rebuild_sub_ids();
+    sub_ids_active = client_version == kV5 && sub_ids_available;
     subscribe_filters(subs);
   }
 

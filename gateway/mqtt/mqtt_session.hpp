@@ -6,7 +6,10 @@
 //  - MQTT v5 when the broker speaks it (protocol: auto tries 5, then 3.1.1).
 //  - Subscriptions are made with No Local on v5; on 3.1.1 an EchoFilter drops
 //    our own publishes coming back.
-//  - Resubscribes after every connect where the broker kept no session.
+//  - Subscribes after every connect (the configuration may have changed while
+//    the broker kept our session); on v5 every subscription carries an
+//    identifier so that the copies a broker sends for overlapping filters are
+//    delivered once.
 //  - Retained `<status_topic>` = "online" after connect; a Last Will publishes
 //    "offline" if the connection dies; stop() publishes "offline" itself.
 //  - One log line per state change: connected, lost (with reason), next retry.

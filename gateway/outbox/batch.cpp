@@ -58,7 +58,7 @@ void Writer::process(std::vector<Op>& batch, bool tick, bool final) {
     if (op.kind == Op::Kind::ack) ++acks;
   }
   has_rows = messages + acks > 0;
-  const bool sweep = sweep_requested_.exchange(false) || tick;
+  const bool sweep = (sweep_requested_.exchange(false) || tick) && anything_expired();
   const bool persist = final || std::exchange(force_persist_, false) || (tick && counters_dirty_.load());
   if (!has_rows && !sweep && !persist) return;
 
@@ -85,6 +85,7 @@ void Writer::process(std::vector<Op>& batch, bool tick, bool final) {
       report.oldest_accepted = messages > 0 ? oldest_accepted : report.committed_at;
       options_.on_commit(report);
     }
+    cap_wal();
     return;
   } catch (const sql::Error& e) {
     failure = e;
@@ -130,6 +131,7 @@ void Writer::process(std::vector<Op>& batch, bool tick, bool final) {
 }
 
 void Writer::attempt(std::vector<Op>& batch, bool with_inserts, bool sweep, bool persist, Deltas& deltas) {
+  if (!db_) throw sql::Error(SQLITE_CANTOPEN, "the outbox database is not open");
   try {
     begin_.run();
     begin_.reset();
@@ -169,8 +171,19 @@ void Writer::apply_acks(std::vector<Op>& batch, Deltas& deltas) {
       d.bytes -= s->delete_id.int64(0);
       d.acked += 1;
       d.rows_changed = true;
+      d.rows_deleted = true;
     }
   }
+}
+
+bool Writer::anything_expired() {
+  const std::int64_t now_ms = to_ms(options_.clock());
+  for (QueueImpl* q : queues_) {
+    std::lock_guard<std::mutex> lock(q->m);
+    const std::int64_t ttl = q->state.limits.ttl.count();
+    if (ttl > 0 && q->state.committed_count > 0 && q->state.oldest_ms < now_ms - ttl) return true;
+  }
+  return false;
 }
 
 void Writer::sweep_expired(Deltas& deltas) {
@@ -196,6 +209,7 @@ void Writer::sweep_expired(Deltas& deltas) {
       d.bytes -= s->expire.int64(0);
       d.dropped[idx(DropReason::ttl_expired)] += 1;
       d.rows_changed = true;
+      d.rows_deleted = true;
     }
   }
 }
@@ -227,6 +241,8 @@ void Writer::insert_rows(std::vector<Op>& batch, Deltas& deltas) {
     d.stored += 1;
     d.bytes_written += op.bytes;
     d.rows_changed = true;
+    d.inserted_max_id = id;
+    d.inserted_oldest_ms = std::min(d.inserted_oldest_ms, to_ms(m.received_at));
     if (touched.empty() || touched.back() != op.queue) touched.push_back(op.queue);
   }
   std::sort(touched.begin(), touched.end());
@@ -265,11 +281,19 @@ void Writer::trim_oldest(QueueImpl& q, QueueSql& s, Delta& d) {
   d.bytes -= removed_bytes;
   d.dropped[idx(DropReason::overflow_oldest)] += static_cast<std::uint64_t>(removed);
   d.rows_changed = true;
+  d.rows_deleted = true;
 }
 
 void Writer::refresh_bounds(Deltas& deltas) {
   for (auto& [q, d] : deltas) {
     if (!d.rows_changed) continue;
+    if (!d.rows_deleted) {  // only appended: the bounds follow from what was inserted
+      std::lock_guard<std::mutex> lock(q->m);
+      d.max_live_id = std::max(q->state.max_live_id, d.inserted_max_id);
+      d.oldest_ms = q->state.committed_count > 0 ? std::min(q->state.oldest_ms, d.inserted_oldest_ms)
+                                                 : d.inserted_oldest_ms;
+      continue;
+    }
     QueueSql* s = sql_for(q);
     if (s == nullptr) continue;
     {
@@ -298,7 +322,8 @@ void Writer::persist_counters(Deltas& deltas) {
       totals.bytes_written += d.bytes_written;
       for (std::size_t i = 0; i < kDropReasons; ++i) totals.dropped[i] += d.dropped[i];
     }
-    auto put = [&](const char* name, std::uint64_t value) {
+    auto put = [&](const char* name_text, std::uint64_t value) {
+      const std::string name = name_text;  // bound without a copy: must live until the step
       sql::ResetGuard guard(upsert_counter_);
       upsert_counter_.bind(1, s->remote_id);
       upsert_counter_.bind_text(2, name);

@@ -7,11 +7,12 @@ namespace edgebridge {
 
 namespace {
 
-// Refill at 99 % of the configured rate: the 1 % slack absorbs jitter between
-// our clock and the receiver's one-second windows.
-constexpr double kRefillShare = 0.99;
+// Refill at 97 % of the configured rate: the 3 % slack (about 30 ms in every
+// second) absorbs scheduling and network jitter between our clock and the
+// receiver's one-second windows, so the receiver never counts more than the limit.
+constexpr double kRefillShare = 0.97;
 // The byte bucket holds 1 % of a second's bytes (at least one byte): with the
-// 99 % refill, a one-second window carries at most the configured bytes as
+// 97 % refill, a one-second window carries at most the configured bytes as
 // long as no single message is larger than that 1 %. A larger message waits
 // for a full bucket and then goes, leaving the bucket in debt.
 constexpr double kByteBurstShare = 0.01;

@@ -2,7 +2,7 @@
 // Publish pacing: a token bucket over messages and one over bytes. Pure logic on
 // an injected time, so tests drive it with a fake clock.
 //
-// The message bucket holds one token (no bursts) and refills at 99 % of the
+// The message bucket holds one token (no bursts) and refills at 97 % of the
 // configured rate: publishes are spaced evenly, so any one-second window on the
 // receiving side sees at most the configured count even with network jitter.
 

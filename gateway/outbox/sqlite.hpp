@@ -37,8 +37,12 @@ class Statement {
 
   explicit operator bool() const { return stmt_ != nullptr; }
   void bind(int index, std::int64_t value);
+  // Text and blobs are bound without a copy: `value` must outlive the step.
+  // Temporaries are refused at compile time for that reason.
   void bind_text(int index, const std::string& value);
   void bind_blob(int index, const std::string& value);
+  void bind_text(int index, std::string&& value) = delete;
+  void bind_blob(int index, std::string&& value) = delete;
   // true: a row is available; false: done. Throws Error.
   bool step();
   // Runs to completion, ignoring any rows.

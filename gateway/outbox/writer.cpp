@@ -12,14 +12,39 @@ namespace edgebridge {
 
 using namespace std::chrono_literals;
 
-Writer::Writer(OutboxOptions options, sql::Connection db) : options_(std::move(options)), db_(std::move(db)) {
+Writer::Writer(OutboxOptions options, sql::Connection db)
+    : options_(std::move(options)), db_(std::move(db)), checkpointer_(options_.path, options_.durability) {
   if (options_.max_batch == 0) options_.max_batch = 1;
+  prepare_connection();
+}
+
+void Writer::prepare_connection() {
   begin_ = db_.prepare("BEGIN IMMEDIATE");
   commit_ = db_.prepare("COMMIT");
   rollback_ = db_.prepare("ROLLBACK");
   upsert_counter_ = db_.prepare(
       "INSERT INTO counters(remote_id, name, value) VALUES(?, ?, ?)"
       " ON CONFLICT(remote_id, name) DO UPDATE SET value = excluded.value");
+  // Replaces SQLite's automatic checkpoint, which would run inside our commits.
+  sqlite3_wal_hook(db_.get(), &Writer::wal_hook, this);
+}
+
+int Writer::wal_hook(void* self, sqlite3*, const char*, int pages) {
+  auto* w = static_cast<Writer*>(self);
+  w->wal_pages_ = pages;
+  w->checkpointer_.wal_grew(pages);
+  return SQLITE_OK;
+}
+
+void Writer::cap_wal() {
+  if (wal_pages_ < kWalCapPages || !db_) return;
+  wal_pages_ = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    std::uint64_t suppressed = 0;
+    if (error_log_.allow(suppressed))
+      spdlog::warn("Outbox checkpoint failed. path={} error=\"{}\"", options_.path, sqlite3_errmsg(db_.get()));
+  }
 }
 
 Writer::~Writer() { stop(); }
@@ -29,6 +54,7 @@ void Writer::start() {
     std::lock_guard<std::mutex> lock(m_);
     running_ = true;
   }
+  checkpointer_.start();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -39,7 +65,9 @@ void Writer::stop() {
   }
   work_cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  checkpointer_.stop();
   for (QueueImpl* q : queues_) q->close_reader();
+  queues_.clear();  // the queues may go before the writer does; stop() may run twice
   sql_.clear();
   begin_ = {};
   commit_ = {};
@@ -182,13 +210,9 @@ void Writer::apply_file_limit() {
 bool Writer::reopen() {
   try {
     db_ = outbox_schema::open_writer(options_.path, options_.durability);
-    begin_ = db_.prepare("BEGIN IMMEDIATE");
-    commit_ = db_.prepare("COMMIT");
-    rollback_ = db_.prepare("ROLLBACK");
-    upsert_counter_ = db_.prepare(
-        "INSERT INTO counters(remote_id, name, value) VALUES(?, ?, ?)"
-        " ON CONFLICT(remote_id, name) DO UPDATE SET value = excluded.value");
+    prepare_connection();
     apply_file_limit();
+    checkpointer_.resume();
     spdlog::info("Outbox database opened. path={}", options_.path);
     return true;
   } catch (const sql::Error& e) {
@@ -212,6 +236,7 @@ void Writer::recover_from_corruption(const std::string& why) {
     q->state.table.clear();
   }
   for (QueueImpl* q : queues_) q->close_reader();
+  checkpointer_.suspend();
   sql_.clear();
   begin_ = {};
   commit_ = {};

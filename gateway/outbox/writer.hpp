@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -21,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "outbox/checkpointer.hpp"
 #include "outbox/log_limiter.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/sqlite.hpp"
@@ -87,6 +89,9 @@ class Writer {
     std::uint64_t pending_count = 0, pending_bytes = 0;  // inserts this batch took
     std::vector<std::int64_t> acks;                       // ids whose ack was applied
     bool rows_changed = false;
+    bool rows_deleted = false;  // bounds must be read back from the table
+    std::int64_t inserted_max_id = 0;
+    std::int64_t inserted_oldest_ms = std::numeric_limits<std::int64_t>::max();
     std::int64_t max_live_id = 0, oldest_ms = 0;
   };
   using Deltas = std::unordered_map<QueueImpl*, Delta>;
@@ -97,6 +102,7 @@ class Writer {
   // One transaction over the batch; throws sql::Error after rolling back.
   void attempt(std::vector<Op>& batch, bool with_inserts, bool sweep, bool persist, Deltas& deltas);
   void apply_acks(std::vector<Op>& batch, Deltas& deltas);
+  bool anything_expired();
   void sweep_expired(Deltas& deltas);
   void insert_rows(std::vector<Op>& batch, Deltas& deltas);
   void trim_oldest(QueueImpl& q, QueueSql& s, Delta& d);
@@ -111,10 +117,18 @@ class Writer {
   QueueSql* sql_for(QueueImpl* q);
   void recover_from_corruption(const std::string& why);
   bool reopen();
+  void prepare_connection();
   void apply_file_limit();
+  void cap_wal();
+  static int wal_hook(void* self, sqlite3* db, const char* name, int pages);
+
+  // The writer checkpoints itself only past this WAL size (~64 MiB of 4 KiB pages).
+  static constexpr int kWalCapPages = 16384;
 
   OutboxOptions options_;
   sql::Connection db_;
+  Checkpointer checkpointer_;
+  int wal_pages_ = 0;  // writer thread: WAL size after the last commit
   sql::Statement begin_, commit_, rollback_, upsert_counter_;
 
   std::mutex m_;

@@ -180,3 +180,19 @@ def test_sigterm_exits_zero_and_quickly(tmp_path, local_broker, cloud_broker, pk
     t0 = time.monotonic()
     assert gw.stop(signal.SIGTERM) == 0
     assert time.monotonic() - t0 < 5
+
+
+@pytest.mark.parametrize("protocol", ["auto", "3.1.1"])
+def test_overlapping_mappings_deliver_a_message_once(tmp_path, local_broker, cloud_broker, pki, protocol):
+    """An MQTT 5 broker sends one copy per matching subscription; the gateway
+    keeps one (subscription identifiers) and the first matching mapping decides."""
+    gw = start_bridge(tmp_path, local_broker, {"ops": remote(cloud_broker, pki)},
+                      [{"pattern": "cmd/#"}, {"pattern": "cmd/+/set", "remote_prefix": "other/"},
+                       {"pattern": "cmd/shade/set", "remote_prefix": "third/"}],
+                      local={"url": local_broker.url, "protocol": protocol})
+    cloud = cloud_client(cloud_broker, pki).subscribe("cmd/#").subscribe("other/#").subscribe("third/#")
+    local = local_client(local_broker)
+    local.publish("cmd/shade/set", "close")
+    cloud.wait_for(1, topic="cmd/shade/set")
+    assert_nothing_more(cloud, {"cmd/shade/set": 1, "other/cmd/shade/set": 0, "third/cmd/shade/set": 0}, settle=1.5)
+    gw.stop()

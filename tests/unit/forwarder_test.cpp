@@ -304,15 +304,15 @@ TEST_CASE("publishes follow max_publish_rate on the forwarder's clock", "[forwar
   std::atomic<std::int64_t> fake_us{0};
   auto clock = [&] { return std::chrono::steady_clock::time_point(std::chrono::microseconds(fake_us.load())); };
   ForwarderSettings s = window(64);
-  s.max_publish_rate = Rate{100};  // one publish per 1 / (0.99 * 100) s = 10,101 us
+  s.max_publish_rate = Rate{100};  // one publish per 1 / (0.97 * 100) s = 10,310 us
   Forwarder fwd("ops", f.queue, f.publisher, s, clock);
   fwd.start();
   for (std::size_t step = 0; step < 40; ++step) {
     // Each step lets exactly one more publish go; never more than the pacer allows so far.
     REQUIRE(f.publisher.wait_for_publishes(step + 1));
-    const auto allowed = static_cast<std::size_t>(fake_us.load() / 10'101) + 1;
+    const auto allowed = static_cast<std::size_t>(fake_us.load() / 10'310) + 1;
     REQUIRE(f.publisher.count() <= allowed);
-    fake_us += 10'200;
+    fake_us += 10'400;
   }
   CHECK(f.publisher.payloads() == numbered(1, 40));
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <thread>
 
 #include "outbox/outbox.hpp"
@@ -184,4 +185,16 @@ TEST_CASE("a store in a directory that cannot hold it fails at once with a reaso
   OutboxOptions o;
   o.path = dir.file("missing/dir/outbox.db");
   CHECK_THROWS_WITH(OutboxStore(o), Catch::Contains("Cannot open the outbox database"));
+}
+
+TEST_CASE("the WAL is copied back into the database file while the store runs", "[outbox]") {
+  ScratchDir dir;
+  OutboxOptions o = options_for(dir);
+  OutboxStore store(o);
+  OutboxQueue& q = store.queue("ops", OutboxLimits{});
+  // ~8 MB: well past the 1,000 pages (4 MB) from which a checkpoint starts.
+  for (int i = 0; i < 16'000; ++i) q.enqueue(make_message("t", std::string(500, 'p')));
+  store.flush();
+  CHECK(eventually([&] { return std::filesystem::file_size(o.path) > 4'000'000; }));
+  CHECK(q.read_after(0, 20'000).size() == 16'000);
 }
