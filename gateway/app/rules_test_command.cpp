@@ -76,7 +76,10 @@ int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& cat
 
   std::cout << "rule " << rule->name << " (" << rule->where.file << " line " << rule->where.line << ")"
             << (rule->enabled ? "" : "  DISABLED: enabled is false, it never runs") << "\n";
-  std::cout << "  " << rule->sql << "\n\n";
+  std::string sql = rule->sql;
+  while (!sql.empty() && (sql.back() == '\n' || sql.back() == ' ')) sql.pop_back();
+  for (std::size_t at = sql.find('\n'); at != std::string::npos; at = sql.find('\n', at + 3)) sql.replace(at, 1, "\n  ");
+  std::cout << "  " << sql << "\n\n";
   std::cout << "FROM    '" << st.from << "' " << (t.topic_matches ? "matches" : "does NOT match") << " the topic "
             << message.topic << "\n";
   if (st.where)
