@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/build_info.hpp"
 #include "routing/topic_trie.hpp"
 #include "rules/json_text.hpp"
 #include "rules/rule_actions.hpp"
@@ -61,7 +62,7 @@ RulesEngine::RulesEngine(std::shared_ptr<const RulesConfig> rules, RuleEffects& 
       effects_(effects),
       options_(std::move(options)),
       trie_(std::make_unique<Trie>()) {
-  if (options_.earliest_valid_ms < 0) options_.earliest_valid_ms = static_cast<std::int64_t>(EDGEBRIDGE_BUILD_EPOCH) * 1000;
+  if (options_.earliest_valid_ms < 0) options_.earliest_valid_ms = build_epoch_seconds() * 1000;
   for (const auto& r : config_->rules) {
     auto rt = std::make_unique<Runtime>();
     rt->config = &r;
