@@ -18,6 +18,10 @@ include(GNUInstallDirs)
 
 set(EDGEBRIDGE_PACKAGING_DIR ${PROJECT_SOURCE_DIR}/packaging/debian)
 
+set(EDGEBRIDGE_SYSTEMD_UNIT_DIR "" CACHE PATH
+  "Where the systemd unit is installed (empty: /lib/systemd/system for the prefix /usr, else <prefix>/lib/systemd/system)")
+set(EDGEBRIDGE_SYSUSERS_DIR "" CACHE PATH
+  "Where the sysusers.d file is installed (empty: /usr/lib/sysusers.d for the prefix /usr, else <prefix>/lib/sysusers.d)")
 if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
   set(_eb_unit_dir /lib/systemd/system)
   set(_eb_sysusers_dir /usr/lib/sysusers.d)
@@ -25,8 +29,12 @@ else()
   set(_eb_unit_dir ${CMAKE_INSTALL_PREFIX}/lib/systemd/system)
   set(_eb_sysusers_dir ${CMAKE_INSTALL_PREFIX}/lib/sysusers.d)
 endif()
-set(EDGEBRIDGE_SYSTEMD_UNIT_DIR ${_eb_unit_dir} CACHE PATH "Where the systemd unit is installed")
-set(EDGEBRIDGE_SYSUSERS_DIR ${_eb_sysusers_dir} CACHE PATH "Where the sysusers.d file is installed")
+if(EDGEBRIDGE_SYSTEMD_UNIT_DIR)
+  set(_eb_unit_dir ${EDGEBRIDGE_SYSTEMD_UNIT_DIR})
+endif()
+if(EDGEBRIDGE_SYSUSERS_DIR)
+  set(_eb_sysusers_dir ${EDGEBRIDGE_SYSUSERS_DIR})
+endif()
 
 # The unit in systemd/ names /usr/bin/edgebridge (the package); point it at this prefix.
 file(READ ${PROJECT_SOURCE_DIR}/systemd/edgebridge.service _eb_unit)
@@ -37,9 +45,9 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_
 
 set(_eb_read_only OWNER_READ GROUP_READ WORLD_READ)
 install(FILES ${PROJECT_BINARY_DIR}/packaging/edgebridge.service
-  DESTINATION ${EDGEBRIDGE_SYSTEMD_UNIT_DIR} PERMISSIONS OWNER_WRITE ${_eb_read_only})
+  DESTINATION ${_eb_unit_dir} PERMISSIONS OWNER_WRITE ${_eb_read_only})
 install(FILES ${PROJECT_SOURCE_DIR}/systemd/edgebridge.sysusers
-  DESTINATION ${EDGEBRIDGE_SYSUSERS_DIR} RENAME edgebridge.conf PERMISSIONS OWNER_WRITE ${_eb_read_only})
+  DESTINATION ${_eb_sysusers_dir} RENAME edgebridge.conf PERMISSIONS OWNER_WRITE ${_eb_read_only})
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${EDGEBRIDGE_PACKAGING_DIR}/copyright
   DESTINATION ${CMAKE_INSTALL_DOCDIR} PERMISSIONS OWNER_WRITE ${_eb_read_only})
 
