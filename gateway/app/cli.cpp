@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "core/build_info.hpp"
 
 namespace edgebridge {
 
@@ -18,7 +19,7 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   std::string config_path = "/etc/edgebridge/bridge.yaml";
 
   auto* version = app.add_subcommand("version", "Print the version");
-  version->callback([&] { std::cout << "edgebridge " << EDGEBRIDGE_VERSION << "\n"; });
+  version->callback([&] { std::cout << "edgebridge " << build_version() << "\n"; });
 
   RunOptions run_options;
   auto* run = app.add_subcommand("run", "Run the gateway until SIGTERM");

@@ -107,7 +107,16 @@ void Gateway::stop() {
 }
 
 void Gateway::ingest(const Source& source, Message message) {
-  std::shared_lock<std::shared_mutex> lock(lifecycle_mu_);
+  // A device may answer a command (a result message) from inside deliver(), on
+  // a thread that already holds the lock: take it only at the outermost call.
+  thread_local int depth = 0;
+  std::shared_lock<std::shared_mutex> lock(lifecycle_mu_, std::defer_lock);
+  if (depth == 0) lock.lock();
+  ++depth;
+  struct Leave {
+    int& d;
+    ~Leave() { --d; }
+  } leave{depth};
   if (!accepting_.load()) return;
   switch (source.kind) {
     case SourceKind::local: ++counters_.received_local; break;

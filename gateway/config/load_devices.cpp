@@ -53,6 +53,13 @@ void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<Dev
     d.finish();
     out.push_back(std::move(device));
   }
+
+  for (const auto& kind : catalog) {
+    std::vector<const DeviceConfig*> of_kind;
+    for (const auto& device : out)
+      if (device.type == kind->type() && device.settings) of_kind.push_back(&device);
+    if (!of_kind.empty()) kind->check_together(of_kind, ctx.diag());
+  }
 }
 
 }  // namespace edgebridge::sections

@@ -35,12 +35,18 @@ std::string read_word(const std::string& text, std::size_t& pos) {
 }
 
 std::optional<double> unit_millis(const std::string& unit) {
-  if (unit == "ms") return 1.0;
-  if (unit == "s") return 1000.0;
-  if (unit == "m" || unit == "min") return 60'000.0;
-  if (unit == "h") return 3'600'000.0;
-  if (unit == "d") return 86'400'000.0;
+  static const std::pair<const char*, double> units[] = {
+      {"ms", 1.0},          {"s", 1000.0},       {"sec", 1000.0},      {"second", 1000.0},
+      {"seconds", 1000.0},  {"m", 60'000.0},     {"min", 60'000.0},    {"minute", 60'000.0},
+      {"minutes", 60'000.0}, {"h", 3'600'000.0}, {"hour", 3'600'000.0}, {"hours", 3'600'000.0},
+      {"d", 86'400'000.0},  {"day", 86'400'000.0}, {"days", 86'400'000.0}};
+  for (const auto& [name, factor] : units)
+    if (unit == name) return factor;
   return std::nullopt;
+}
+
+void skip_spaces(const std::string& text, std::size_t& pos) {
+  while (pos < text.size() && text[pos] == ' ') ++pos;
 }
 
 std::optional<double> unit_bytes(const std::string& unit) {
@@ -75,7 +81,9 @@ std::optional<Duration> parse_duration(const std::string& raw, std::string& why)
       why = "\"" + raw + "\" is not a duration; " + kDurationHelp;
       return std::nullopt;
     }
+    skip_spaces(text, pos);
     std::string unit = read_word(text, pos);
+    skip_spaces(text, pos);
     if (unit.empty()) {
       why = "\"" + raw + "\" has no unit; " + kDurationHelp;
       return std::nullopt;

@@ -406,7 +406,7 @@ void MapReader::finish() {
   valid.erase(std::unique(valid.begin(), valid.end()), valid.end());
   std::set<std::string> seen;
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& key_node = it->first;
+    const YAML::Node key_node = it->first;  // a copy: it->first lives in a temporary proxy
     if (!key_node.IsScalar()) {
       ctx_.error(key_node, path_, "keys must be plain words");
       continue;

@@ -53,6 +53,14 @@ class DeviceKind {
   // Errors go to the reader's diagnostics; the kind must not call finish().
   virtual std::shared_ptr<const DeviceSettings> parse(MapReader& entry, DeviceConfig& device) const = 0;
   virtual std::unique_ptr<DeviceEndpoint> create(const DeviceConfig& device) const = 0;
+  // Checks that need every device of this kind at once, e.g. devices sharing
+  // one serial line must agree on its settings and fit its capacity. Called once
+  // per load after every entry was parsed, with this kind's devices in
+  // `devices:` order (settings set); errors go to `diag`.
+  virtual void check_together(const std::vector<const DeviceConfig*>& devices, Diagnostics& diag) const {
+    (void)devices;
+    (void)diag;
+  }
 };
 
 // The explicit list of device kinds (adapters/catalog.cpp). No static

@@ -34,7 +34,7 @@ constexpr int kV311 = MQTTVERSION_3_1_1;
 std::string version_name(int v) { return v == kV5 ? "5" : "3.1.1"; }
 
 // A connect failure in words a user can act on.
-std::string describe(const mqtt::exception& e, const std::string& tls_error) {
+std::string describe(const mqtt::exception& e) {
   std::string text;
   const int rc = e.get_return_code();
   const int reason = e.get_reason_code();
@@ -52,7 +52,6 @@ std::string describe(const mqtt::exception& e, const std::string& tls_error) {
     const char* r = MQTTReasonCode_toString(static_cast<MQTTReasonCodes>(reason));
     if (r) text += std::string(" (") + r + ")";
   }
-  if (!tls_error.empty()) text += "; TLS: " + tls_error;
   return text;
 }
 
@@ -111,10 +110,6 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
   std::map<std::string, std::uint32_t> sub_ids;
   std::uint32_t next_sub_id = 1;
   std::mutex sub_id_mu;
-  std::mutex tls_error_mu;
-  std::string tls_error;
-  std::vector<std::unique_ptr<mqtt::ssl_options>> ssl_holders;
-  std::string ssl_for;
 
   std::mutex pending_mu;
   std::unordered_map<std::uint64_t, Pending> pending;
@@ -233,37 +228,18 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
       co.set_will(std::move(will));
     }
     if (opts.url.tls() && opts.tls) {
-      // Paho C++ 1.2 copies ssl_options with the C struct's error-callback context
-      // still pointing at the first object, so that object must outlive every
-      // handshake: keep each one (a new one only when the TLS files change).
-      if (!ssl_holders.empty() && ssl_for == opts.tls->cert_file + "|" + opts.tls->key_file + "|" + opts.tls->ca_file) {
-        co.set_ssl(*ssl_holders.back());
-      } else {
-        ssl_holders.push_back(std::make_unique<mqtt::ssl_options>(make_ssl_options(*opts.tls, nullptr)));
-        ssl_holders.back()->set_error_handler([this](const std::string& err) {
-          std::lock_guard<std::mutex> lock(tls_error_mu);
-          tls_error = err;
-        });
-        ssl_for = opts.tls->cert_file + "|" + opts.tls->key_file + "|" + opts.tls->ca_file;
-        co.set_ssl(*ssl_holders.back());
-      }
+      // No Paho SSL error callback: Paho C++ 1.2 copies ssl_options with the
+      // callback's context still pointing at the first (temporary) object. The
+      // reason for a failed handshake comes from diagnose_tls() instead.
+      co.set_ssl(make_ssl_options(*opts.tls));
     }
     return co;
-  }
-
-  std::string take_tls_error() {
-    std::lock_guard<std::mutex> lock(tls_error_mu);
-    std::string e;
-    e.swap(tls_error);
-    while (!e.empty() && (e.back() == '\n' || e.back() == '\r')) e.pop_back();
-    return e;
   }
 
   // One CONNECT. On success the session is subscribed and "online" published.
   bool connect_once(std::string& error) {
     const int version = pick_version();
     ensure_client(version);
-    take_tls_error();
     bool session_present = false;
     int actual_version = version;
     int receive_max = 65535;
@@ -289,8 +265,7 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
                             mqtt::get<uint8_t>(props, mqtt::property::SUBSCRIPTION_IDENTIFIERS_AVAILABLE) != 0;
       }
     } catch (const mqtt::exception& e) {
-      const std::string tls_detail = take_tls_error();
-      error = describe(e, tls_detail);
+      error = describe(e);
       if ((e.get_return_code() == MQTTASYNC_FAILURE) && opts.url.tls() && opts.tls) {
         // Paho says only "TCP/TLS connect failure": find out which, in words.
         if (auto why = diagnose_tls(opts.url, *opts.tls, opts.connect_timeout); !why.empty()) error = why;

@@ -2,7 +2,7 @@
 
 namespace edgebridge {
 
-mqtt::ssl_options make_ssl_options(const TlsConfig& tls, std::function<void(const std::string&)> on_error) {
+mqtt::ssl_options make_ssl_options(const TlsConfig& tls) {
   mqtt::ssl_options ssl;
   ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_2);  // the minimum; OpenSSL negotiates 1.3 when offered
   if (!tls.ca_file.empty()) ssl.set_trust_store(tls.ca_file);
@@ -11,7 +11,6 @@ mqtt::ssl_options make_ssl_options(const TlsConfig& tls, std::function<void(cons
   ssl.set_enable_server_cert_auth(!tls.insecure);
   ssl.set_verify(!tls.insecure && tls.verify_hostname);
   if (!tls.alpn.empty()) ssl.set_alpn_protos(tls.alpn);
-  if (on_error) ssl.set_error_handler(std::move(on_error));
   return ssl;
 }
 

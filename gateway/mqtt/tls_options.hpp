@@ -6,13 +6,12 @@
 
 #include <mqtt/ssl_options.h>
 
-#include <functional>
 #include <string>
 
 #include "config/config.hpp"
 
 namespace edgebridge {
 
-mqtt::ssl_options make_ssl_options(const TlsConfig& tls, std::function<void(const std::string&)> on_error);
+mqtt::ssl_options make_ssl_options(const TlsConfig& tls);
 
 }  // namespace edgebridge

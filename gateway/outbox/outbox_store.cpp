@@ -40,9 +40,11 @@ sql::Connection open_or_replace(const OutboxOptions& options, std::string& quara
 }  // namespace
 
 struct OutboxStore::Impl {
-  std::unique_ptr<Writer> writer;
+  // Members are destroyed in reverse order: the writer (whose destructor still
+  // walks its queues) must go before the queues it points to.
   std::mutex queues_m;
   std::map<std::string, std::unique_ptr<QueueImpl>> queues;
+  std::unique_ptr<Writer> writer;
 };
 
 OutboxStore::OutboxStore(OutboxOptions options) : impl_(std::make_unique<Impl>()) {

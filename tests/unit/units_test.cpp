@@ -13,12 +13,16 @@ TEST_CASE("durations in the units bridge.yaml uses", "[units]") {
   CHECK(parse_duration("1h30m", why) == Duration(5'400'000));
   CHECK(parse_duration("7d", why) == Duration(604'800'000));
   CHECK(parse_duration("1.5s", why) == Duration(1500));
+  CHECK(parse_duration("15 minutes", why) == Duration(900'000));
+  CHECK(parse_duration("1 hour 30 min", why) == Duration(5'400'000));
 }
 
 TEST_CASE("durations without a unit or with a wrong one are refused with a reason", "[units]") {
   std::string why;
   CHECK_FALSE(parse_duration("30", why));
   CHECK(why.find("has no unit") != std::string::npos);
+  CHECK_FALSE(parse_duration("15 fortnights", why));
+  CHECK(why.find("unknown unit \"fortnights\"") != std::string::npos);
   CHECK_FALSE(parse_duration("30x", why));
   CHECK(why.find("unknown unit \"x\"") != std::string::npos);
   CHECK_FALSE(parse_duration("", why));

@@ -1,0 +1,18 @@
+#pragma once
+// The device kinds `modbus_rtu` and `modbus_tcp`, and the `edgebridge modbus`
+// commissioning subcommands. Listed in adapters/catalog.cpp.
+
+#include <memory>
+
+#include "app/cli.hpp"
+#include "core/device.hpp"
+
+namespace edgebridge::modbus {
+
+std::shared_ptr<const DeviceKind> rtu_kind();
+std::shared_ptr<const DeviceKind> tcp_kind();
+
+// `edgebridge modbus read -c FILE DEVICE [REGISTER]` and `edgebridge modbus scan ...`.
+CliExtension cli_extension();
+
+}  // namespace edgebridge::modbus
