@@ -96,6 +96,11 @@ set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "mosquitto")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "mosquitto-clients")
 if(CMAKE_CROSSCOMPILING AND EDGEBRIDGE_DEB_ARCH)
   set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${EDGEBRIDGE_DEB_ARCH})
+  if(EDGEBRIDGE_SYSROOT AND NOT EDGEBRIDGE_SYSROOT STREQUAL "/")
+    # dpkg-shlibdeps finds the target's libraries in the sysroot (scripts/package --arch).
+    set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
+      ${EDGEBRIDGE_SYSROOT}/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE} ${EDGEBRIDGE_SYSROOT}/lib/${CMAKE_LIBRARY_ARCHITECTURE})
+  endif()
 endif()
 
 file(WRITE ${PROJECT_BINARY_DIR}/packaging/conffiles "/etc/edgebridge/bridge.yaml\n")

@@ -1,7 +1,7 @@
 # Cross-compiling for 32-bit ARM Linux with hard float: Raspberry Pi OS
-# (32-bit), Debian 12 for armhf. Uses crossbuild-essential-armhf and the :armhf
-# -dev packages (multiarch: libraries in /usr/lib/arm-linux-gnueabihf).
-# scripts/cross-test armhf installs them.
+# (32-bit), Debian 12 for armhf. Uses crossbuild-essential-armhf and the
+# target's libraries from EDGEBRIDGE_SYSROOT (see debian-multiarch.cmake).
+# scripts/cross-test armhf sets both up.
 #
 # Debian's armhf is ARMv7-A with VFPv3-D16 and Thumb-2: it runs on the Pi 2, 3,
 # 4 and 5 and the Zero 2 W, not on the ARMv6 Pi 1 and Zero (Raspberry Pi OS
