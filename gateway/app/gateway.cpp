@@ -94,6 +94,7 @@ void Gateway::start() {
   for (auto& [name, link] : remotes_) link->start();
   local_->start();
   for (auto& [name, device] : devices_) device->start(*this);
+  watch_tls_files();
   spdlog::info("Gateway started. id={} remotes={} mappings={} devices={} rules={} outbox={}", config_.gateway.id,
                remotes_.size(), config_.topics.size(), devices_.size(),
                config_.rules ? config_.rules->rules.size() : 0, options.path);
@@ -101,6 +102,7 @@ void Gateway::start() {
 
 void Gateway::stop() {
   if (!started_.exchange(false)) return;
+  if (tls_watcher_) tls_watcher_->stop();
   if (rules_) rules_->stop();  // no more firings from the hold timer
   // Input first: devices, then the local broker. Until the local session is
   // closed its messages keep arriving and are committed like any other; after
@@ -221,17 +223,22 @@ Delivery Gateway::command(const std::string& device, const std::string& name, co
   return it->second->invoke(name, args, why);
 }
 
-std::vector<RuleMetrics> Gateway::rule_metrics() const { return rules_ ? rules_->metrics() : std::vector<RuleMetrics>{}; }
+std::vector<RuleMetrics> Gateway::rule_metrics() const {
+  std::shared_lock<std::shared_mutex> lock(lifecycle_mu_);  // reload() replaces the engine
+  return rules_ ? rules_->metrics() : std::vector<RuleMetrics>{};
+}
 
 LinkStatus Gateway::local_status() const { return local_ ? local_->status() : LinkStatus{}; }
 
 std::vector<std::pair<std::string, LinkStatus>> Gateway::remote_status() const {
+  std::shared_lock<std::shared_mutex> lock(lifecycle_mu_);  // reload() changes the map
   std::vector<std::pair<std::string, LinkStatus>> out;
   for (const auto& [name, link] : remotes_) out.emplace_back(name, link->status());
   return out;
 }
 
 std::vector<std::pair<std::string, OutboxCounters>> Gateway::outbox_counters() const {
+  std::shared_lock<std::shared_mutex> lock(lifecycle_mu_);  // reload() changes the map
   std::vector<std::pair<std::string, OutboxCounters>> out;
   for (const auto& [name, link] : remotes_) out.emplace_back(name, link->counters());
   return out;

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "app/config_diff.hpp"
 #include "app/remote_link.hpp"
+#include "app/tls_watcher.hpp"
 #include "config/config.hpp"
 #include "core/device.hpp"
 #include "core/ingress.hpp"
@@ -47,6 +49,11 @@ class Gateway final : public Ingress, private RuleEffects {
   // Stops taking input, commits the outbox, disconnects cleanly.
   void stop();
 
+  // Applies a newly loaded configuration without dropping messages (SIGHUP):
+  // see config_diff.hpp for what changes live and what needs a restart.
+  // Defined in gateway_reload.cpp. Returns what changed.
+  ConfigDiff reload(Config next);
+
   void ingest(const Source& source, Message message) override;
 
   const Config& config() const { return config_; }
@@ -59,6 +66,11 @@ class Gateway final : public Ingress, private RuleEffects {
 
  private:
   std::shared_ptr<const Router> router() const;
+  // Starts watching the remotes' TLS files (end of start()).
+  void watch_tls_files();
+  // The local broker's subscriptions: the routes' and the rules' FROM filters.
+  std::vector<Subscription> local_subscriptions(const Router& routes) const;
+  std::unique_ptr<RulesEngine> make_rules_engine(const Config& config);
   // Routes a message in and hands it to the rules; the worst delivery result.
   Delivery dispatch(const Source& source, const Message& message, std::string* why = nullptr);
   Delivery deliver(const Route& route, std::string* why);
@@ -79,10 +91,11 @@ class Gateway final : public Ingress, private RuleEffects {
   std::map<std::string, std::unique_ptr<RemoteLink>> remotes_;
   std::map<std::string, std::unique_ptr<DeviceEndpoint>> devices_;
   std::unique_ptr<RulesEngine> rules_;  // null when bridge.yaml has no rules
+  std::unique_ptr<TlsWatcher> tls_watcher_;  // certificate rotation (tls_watcher.hpp)
   std::atomic<bool> started_{false};
   std::atomic<bool> accepting_{false};
   // ingest() holds it shared; stop() takes it exclusively before destroying endpoints.
-  std::shared_mutex lifecycle_mu_;
+  mutable std::shared_mutex lifecycle_mu_;
 };
 
 }  // namespace edgebridge

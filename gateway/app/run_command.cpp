@@ -1,4 +1,4 @@
-// `edgebridge run -c FILE`: load, start, and serve until SIGTERM/SIGINT.
+// `edgebridge run -c FILE`: load, start, and serve until SIGTERM/SIGINT; SIGHUP reloads.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
+#include "app/reload_config.hpp"
 #include "config/loader.hpp"
 
 namespace edgebridge {
@@ -57,7 +58,7 @@ int run_command(const RunOptions& options, const DeviceCatalog& catalog) {
       spdlog::info("Stopping. signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    if (sig == SIGHUP) spdlog::warn("Reload requested, but reloading is not available in this build; restart instead");
+    if (sig == SIGHUP) reload_config(gateway, options.config_path, catalog, options.log_level);
   }
   gateway.stop();
   return kExitOk;

@@ -112,6 +112,7 @@ struct GatewaySettings {
   std::string log_level = "info";
   Durability durability = Durability::normal;
   std::string status_topic;  // default: edgebridge/<id>/status
+  Duration tls_check_interval{10'000};  // how often the remotes' TLS files are looked at for rotation
 };
 
 // A device's type-specific settings; each adapter defines its own subclass.
@@ -127,6 +128,7 @@ struct DeviceConfig {
   std::vector<std::string> command_filters;  // local topic filters the device takes commands on
   Location where;
   std::shared_ptr<const DeviceSettings> settings;
+  std::string fingerprint;  // the entry as written, comments and key order aside (reload compares it)
 };
 
 struct RulesConfig;  // the `rules:` section (rules/rule_config.hpp)
@@ -139,6 +141,7 @@ struct Config {
   std::vector<TopicMapping> topics;
   std::vector<DeviceConfig> devices;
   std::shared_ptr<const RulesConfig> rules;  // never null after loading; may hold no rules
+  std::string rules_fingerprint;             // the `rules:` section, likewise
 
   const RemoteConfig* find_remote(const std::string& name) const;
   const DeviceConfig* find_device(const std::string& name) const;

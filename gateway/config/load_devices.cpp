@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "config/fingerprint.hpp"
 #include "config/sections.hpp"
 
 namespace edgebridge::sections {
@@ -18,6 +19,7 @@ void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<Dev
     if (!node.IsMap()) continue;
     DeviceConfig device;
     device.where = ctx.location(node);
+    device.fingerprint = yaml_fingerprint(node);
     device.name = d.required_string("name");
     if (!device.name.empty()) {
       const bool valid = std::all_of(device.name.begin(), device.name.end(), [](char c) {

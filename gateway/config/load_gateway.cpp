@@ -40,6 +40,12 @@ void read_gateway(MapReader& root, GatewaySettings& out, const LoadOptions& opti
   out.status_topic = g.string("status_topic", "edgebridge/" + out.id + "/status");
   if (auto why = topic_name_problem(out.status_topic); !why.empty())
     g.context().error(g.raw("status_topic"), g.key_path("status_topic"), why);
+  out.tls_check_interval = g.duration("tls_check_interval", out.tls_check_interval);
+  if (out.tls_check_interval < Duration(1000)) {
+    g.context().error(g.raw("tls_check_interval"), g.key_path("tls_check_interval"),
+                      "must be at least 1s (the TLS files are looked at this often)");
+    out.tls_check_interval = Duration(1000);
+  }
   g.finish();
 }
 

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/fingerprint.hpp"
 #include "config/sections.hpp"
 #include "rules/load_rules.hpp"
 
@@ -35,6 +36,7 @@ LoadResult load_config_text(const std::string& text, const std::string& file_nam
   sections::read_topics(top, config.remotes, config.topics);
   sections::read_devices(top, catalog, config.devices);
   read_rules(top, config, catalog);
+  if (YAML::Node rules = top.raw("rules"); rules.IsDefined()) config.rules_fingerprint = yaml_fingerprint(rules);
   top.finish();
 
   if (!result.diagnostics.has_errors())

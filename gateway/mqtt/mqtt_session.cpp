@@ -84,6 +84,10 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
   bool stop_requested = false;
   bool lost = false;
   bool reconnect_requested = false;
+  // New TLS files from reconnect_now(); the run thread takes them before the
+  // next CONNECT and starts with a fresh client (no TLS session carried over).
+  std::optional<TlsConfig> pending_tls;
+  bool fresh_client = false;  // run thread only
   std::string lost_reason;
   std::vector<Subscription> subscriptions;
   LinkStatus link;
@@ -110,6 +114,10 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
   std::map<std::string, std::uint32_t> sub_ids;
   std::uint32_t next_sub_id = 1;
   std::mutex sub_id_mu;
+  // Orders set_subscriptions() with the SUBSCRIBEs of a connect: a change made
+  // before them is in them, one made after is applied to the live connection.
+  std::mutex subscribe_mu;
+  bool subscribed = false;  // the current connection has made its SUBSCRIBEs
 
   std::mutex pending_mu;
   std::unordered_map<std::uint64_t, Pending> pending;
@@ -139,7 +147,8 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
   }
 
   void ensure_client(int version) {
-    if (client && client_version == version) return;
+    if (client && client_version == version && !fresh_client) return;
+    fresh_client = false;
     if (client) {
       client->set_message_callback(nullptr);
       client->set_connection_lost_handler(nullptr);
@@ -238,6 +247,10 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
 
   // One CONNECT. On success the session is subscribed and "online" published.
   bool connect_once(std::string& error) {
+    {
+      std::lock_guard<std::mutex> lock(subscribe_mu);
+      subscribed = false;
+    }
     const int version = pick_version();
     ensure_client(version);
     bool session_present = false;
@@ -288,7 +301,11 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
     // Subscribe on every connect, even when the broker kept our session: the
     // configuration may have changed since, and a repeated SUBSCRIBE is harmless
     // (retained messages are sent only for subscriptions that are new).
-    subscribe_all();
+    {
+      std::lock_guard<std::mutex> lock(subscribe_mu);
+      subscribe_all();
+      subscribed = true;
+    }
     if (!opts.status_topic.empty()) {
       try {
         client->publish(opts.status_topic, "online", 6, 1, true);
@@ -389,6 +406,11 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
         std::lock_guard<std::mutex> lock(mu);
         if (stop_requested) break;
         reconnect_requested = false;
+        if (pending_tls) {
+          opts.tls = std::move(pending_tls);
+          pending_tls.reset();
+          fresh_client = true;
+        }
       }
       if (gate) {
         std::string why = gate();
@@ -481,6 +503,7 @@ MqttSession::MqttSession(SessionOptions options, MessageHandler on_message)
 MqttSession::~MqttSession() { stop(); }
 
 void MqttSession::set_subscriptions(std::vector<Subscription> subscriptions) {
+  std::lock_guard<std::mutex> subscribing(impl_->subscribe_mu);
   std::vector<Subscription> added;
   std::vector<std::string> removed;
   {
@@ -496,7 +519,10 @@ void MqttSession::set_subscriptions(std::vector<Subscription> subscriptions) {
     impl_->subscriptions = std::move(subscriptions);
   }
   auto client = impl_->current();
-  if (connection_id() == 0 || !client) return;
+  if (!impl_->subscribed || !client) return;  // the next connect subscribes to the new list
+  // Identifiers for the new filters, and none for the removed ones, before the
+  // SUBSCRIBEs: a copy matched by a removed filter must not hide the only copy.
+  impl_->rebuild_sub_ids();
   impl_->subscribe_filters(added);
   for (const auto& filter : removed) {
     try {
@@ -545,7 +571,7 @@ void MqttSession::stop(std::chrono::milliseconds timeout) {
 
 void MqttSession::reconnect_now(std::optional<TlsConfig> new_tls) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  if (new_tls) impl_->opts.tls = std::move(new_tls);
+  if (new_tls) impl_->pending_tls = std::move(new_tls);
   impl_->reconnect_requested = true;
   impl_->cv.notify_all();
 }

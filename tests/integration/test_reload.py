@@ -1,0 +1,189 @@
+"""Changing edgebridge while it runs: SIGHUP re-reads bridge.yaml and applies
+it without losing a message; a broken file changes nothing; a client
+certificate replaced on disk is picked up without a restart, and a bad one is
+refused while the old connection stays up. Real brokers (plain local,
+mutual-TLS cloud) and the real binary."""
+import os
+import shutil
+import signal
+
+from harness.gateway import Gateway
+from harness.load import SequencePublisher, first_delivery_order_ok, sequence_numbers
+from harness.net import wait_until
+from harness.setups import bridge_config, cloud_client, local_client, remote
+
+COUNT = 3000   # messages in each stream
+RATE = 300     # per second: a 10 s stream, long enough to reload in the middle of it
+
+
+def client_files(tmp_path, pki) -> dict:
+    """A copy of the gateway's client certificate and key that a test may replace
+    (the session's PKI is shared by every test)."""
+    directory = os.path.join(str(tmp_path), "tls")
+    os.makedirs(directory, exist_ok=True)
+    cert = os.path.join(directory, "client.crt")
+    key = os.path.join(directory, "client.key")
+    shutil.copyfile(pki.gateway.cert, cert)
+    shutil.copyfile(pki.gateway.key, key)
+    os.chmod(key, 0o600)
+    return {"ca_file": pki.ca.ca_file, "cert_file": cert, "key_file": key}
+
+
+def replace_by_rename(source: str, target: str, mode: int = 0o644) -> None:
+    """What certbot-style tools do: write a new file next to it, then rename over it."""
+    temporary = target + ".new"
+    shutil.copyfile(source, temporary)
+    os.chmod(temporary, mode)
+    os.replace(temporary, target)
+
+
+def start(tmp_path, local_broker, config: dict) -> Gateway:
+    gw = Gateway(str(tmp_path), config)
+    return gw.start(wait_for=("Connected. local", "Connected. remote=ops"))
+
+
+def stream(local_broker, topic: str) -> tuple[SequencePublisher, object]:
+    publisher = SequencePublisher(local_broker.port, topic, COUNT, RATE)
+    return publisher, publisher.start_thread()
+
+
+def assert_all_arrived(cloud, topic: str, publisher: SequencePublisher, thread) -> None:
+    thread.join(timeout=COUNT / RATE + 60)
+    assert publisher.done.is_set(), "the publisher did not finish"
+    assert publisher.acked == COUNT, f"the local broker acknowledged {publisher.acked} of {COUNT}"
+    got = cloud.wait_for(COUNT, topic=topic, timeout=60)
+    seqs = sequence_numbers(got)
+    missing = sorted(set(range(1, COUNT + 1)) - set(seqs))
+    assert not missing, f"{len(missing)} message(s) lost, first {missing[:10]}"
+    assert first_delivery_order_ok(seqs)
+
+
+def test_sighup_applies_a_new_mapping_under_traffic_without_losing_a_message(tmp_path, local_broker, cloud_broker,
+                                                                               pki):
+    topics = [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}]
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki)}, topics)
+    gw = start(tmp_path, local_broker, config)
+    cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
+    local = local_client(local_broker).subscribe("cmd/#")
+
+    publisher, thread = stream(local_broker, "sensors/seq")
+    wait_until(lambda: len(cloud.received("site1/sensors/seq")) >= COUNT // 5, timeout=30, what="traffic to flow")
+
+    # A new out-mapping, a new in-mapping (a new subscription on the cloud) and a
+    # setting that needs a restart.
+    config["topics"] = topics + [{"pattern": "alarms/#", "direction": "out", "remote_prefix": "site1/"},
+                                 {"pattern": "cmd/#", "direction": "in", "remote_prefix": "site1/"}]
+    config["gateway"] = {"durability": "full"}
+    gw.write_config(config)
+    gw.signal(signal.SIGHUP)
+    summary = gw.wait_log("Reloaded.")
+    assert "routes=3" in summary and "routes_changed=true" in summary
+    assert "restart to apply. key=gateway.durability" in gw.log_text()
+    assert len(cloud.received("site1/sensors/seq")) < COUNT, "the reload did not happen under traffic"
+
+    local.publish("alarms/door", "open")
+    assert cloud.wait_for(1, topic="site1/alarms/door")[0].text == "open"
+    cloud.publish("site1/cmd/vent", "close")
+    assert local.wait_for(1, topic="cmd/vent")[0].text == "close"
+
+    assert_all_arrived(cloud, "site1/sensors/seq", publisher, thread)
+    assert gw.running()
+    assert gw.stop() == 0
+
+
+def invalid_direction(text: str) -> tuple[str, int, int]:
+    """`text` with the second mapping's direction made invalid, and where that value is."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if '"direction": "in"' in line:
+            lines[i] = line.replace('"direction": "in"', '"direction": "sideways"')
+            return "\n".join(lines), i + 1, lines[i].index('"sideways"') + 1
+    raise AssertionError("no in-mapping in the generated config")
+
+
+def test_a_broken_bridge_yaml_on_sighup_is_refused_and_the_old_mappings_keep_working(tmp_path, local_broker,
+                                                                                     cloud_broker, pki):
+    topics = [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}]
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki)}, topics)
+    gw = start(tmp_path, local_broker, config)
+    cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
+
+    publisher, thread = stream(local_broker, "sensors/seq")
+    wait_until(lambda: len(cloud.received("site1/sensors/seq")) >= COUNT // 5, timeout=30, what="traffic to flow")
+
+    config["topics"] = topics + [{"pattern": "cmd/#", "direction": "in"}]
+    gw.write_config(config)
+    with open(gw.config_path) as f:
+        broken, line, column = invalid_direction(f.read())
+    with open(gw.config_path, "w") as f:
+        f.write(broken)
+    gw.signal(signal.SIGHUP)
+    gw.wait_log("Reload rejected; still running the previous configuration. errors=1")
+    error = gw.wait_log("Configuration error.")
+    assert f"bridge.yaml:{line}:{column}: error: topics[1].direction" in error, error
+    assert "sideways" in error
+
+    assert_all_arrived(cloud, "site1/sensors/seq", publisher, thread)
+    assert gw.running()
+    assert gw.count_log("Reloaded.") == 0
+    assert gw.stop() == 0
+
+
+def test_a_rotated_client_certificate_is_used_without_a_restart_and_nothing_is_lost(tmp_path, local_broker,
+                                                                                    cloud_broker, pki):
+    tls = client_files(tmp_path, pki)
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
+                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
+                           gateway={"tls_check_interval": "1s"})
+    gw = start(tmp_path, local_broker, config)
+    cloud_broker.wait_log("u'test-gw'")  # use_identity_as_username: the CN is the user name
+    cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
+
+    publisher, thread = stream(local_broker, "sensors/seq")
+    wait_until(lambda: len(cloud.received("site1/sensors/seq")) >= COUNT // 5, timeout=30, what="traffic to flow")
+
+    # A new certificate from the same CA, another CN and serial. The certificate
+    # lands first and the key a moment later, each by rename: the watcher must
+    # not connect with the mismatched pair in between.
+    rotated = pki.ca.issue(f"rotated-{os.getpid()}-{id(tmp_path)}", "test-gw-rotated", chain=True)
+    replace_by_rename(rotated.cert, tls["cert_file"])
+    replace_by_rename(rotated.key, tls["key_file"], mode=0o600)
+
+    gw.wait_log("TLS files changed; reconnecting with them. remote=ops")
+    cloud_broker.wait_log("u'test-gw-rotated'", timeout=20)
+    gw.wait_log("Connected. remote=ops", count=2)
+    assert gw.count_log("TLS files changed but cannot be used") == 0
+
+    assert_all_arrived(cloud, "site1/sensors/seq", publisher, thread)
+    assert gw.count_log("Connected. remote=ops") == 2  # one reconnect, not a loop
+    assert gw.stop() == 0
+
+
+def test_a_rotation_to_a_key_that_does_not_match_is_refused_and_the_connection_stays(tmp_path, local_broker,
+                                                                                     cloud_broker, pki):
+    tls = client_files(tmp_path, pki)
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
+                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
+                           gateway={"tls_check_interval": "1s"})
+    gw = start(tmp_path, local_broker, config)
+    cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
+    local = local_client(local_broker)
+
+    other = pki.ca.issue(f"stray-{os.getpid()}-{id(tmp_path)}", "someone-else")
+    replace_by_rename(other.key, tls["key_file"], mode=0o600)
+    refused = gw.wait_log("TLS files changed but cannot be used; keeping the current connection. remote=ops",
+                          timeout=15)
+    assert "key=key_file" in refused and "does not belong to the certificate" in refused, refused
+
+    local.publish("sensors/after", "still flowing")
+    assert cloud.wait_for(1, topic="site1/sensors/after")[0].text == "still flowing"
+    assert gw.count_log("Connected. remote=ops") == 1
+    assert gw.count_log("Reconnecting. remote=ops") == 0
+    assert gw.count_log("TLS files changed; reconnecting") == 0
+    assert cloud_broker.log_text().count("u'test-gw'") == 1
+
+    # Putting the right key back is accepted again (same content as in use: no reconnect needed).
+    replace_by_rename(pki.gateway.key, tls["key_file"], mode=0o600)
+    local.publish("sensors/restored", "ok")
+    assert cloud.wait_for(1, topic="site1/sensors/restored")[0].text == "ok"
+    assert gw.stop() == 0
