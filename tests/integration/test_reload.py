@@ -3,14 +3,21 @@ it without losing a message; a broken file changes nothing; a client
 certificate replaced on disk is picked up without a restart, and a bad one is
 refused while the old connection stays up. Real brokers (plain local,
 mutual-TLS cloud) and the real binary."""
+import json
 import os
 import shutil
 import signal
+import sys
 
-from harness.gateway import Gateway
-from harness.load import SequencePublisher, first_delivery_order_ok, sequence_numbers
-from harness.net import wait_until
-from harness.setups import bridge_config, cloud_client, local_client, remote
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
+
+from harness.brokers import Mosquitto  # noqa: E402
+from harness.gateway import Gateway  # noqa: E402
+from harness.load import SequencePublisher, first_delivery_order_ok, sequence_numbers  # noqa: E402
+from harness.mqtt import Client  # noqa: E402
+from harness.net import wait_until  # noqa: E402
+from harness.setups import bridge_config, cloud_client, local_client, remote  # noqa: E402
+from itach_sim import ItachSimulator  # noqa: E402
 
 COUNT = 3000   # messages in each stream
 RATE = 300     # per second: a 10 s stream, long enough to reload in the middle of it
@@ -186,4 +193,153 @@ def test_a_rotation_to_a_key_that_does_not_match_is_refused_and_the_connection_s
     replace_by_rename(pki.gateway.key, tls["key_file"], mode=0o600)
     local.publish("sensors/restored", "ok")
     assert cloud.wait_for(1, topic="site1/sensors/restored")[0].text == "ok"
+    assert gw.stop() == 0
+
+
+def reload(gw: Gateway, config: dict, count: int) -> str:
+    """Writes `config`, sends SIGHUP and returns the `count`-th summary line."""
+    gw.write_config(config)
+    gw.signal(signal.SIGHUP)
+    return gw.wait_log("Reloaded.", count=count)
+
+
+def test_remotes_changed_added_and_removed_by_reload_keep_every_stored_message(tmp_path, local_broker, cloud_broker,
+                                                                               pki):
+    backup_broker = Mosquitto(str(tmp_path), "backup", tls=pki.server_files()).start()
+    try:
+        topics = [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}]
+        remotes = {"ops": remote(cloud_broker, pki)}
+        config = bridge_config(local_broker, remotes, topics)
+        gw = start(tmp_path, local_broker, config)
+        cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
+        backup = cloud_client(backup_broker, pki).subscribe("site1/#")
+
+        publisher, thread = stream(local_broker, "sensors/seq")
+        wait_until(lambda: len(cloud.received("site1/sensors/seq")) >= COUNT // 5, timeout=30, what="traffic")
+        # ops: new connection settings (recreated on the same outbox queue); backup: new.
+        remotes = {"ops": remote(cloud_broker, pki, keepalive="20s"), "backup": remote(backup_broker, pki)}
+        summary = reload(gw, bridge_config(local_broker, remotes, topics), 1)
+        assert "remotes_added=backup" in summary and "remotes_changed=ops" in summary, summary
+        gw.wait_log("Connected. remote=backup")
+        assert len(cloud.received("site1/sensors/seq")) < COUNT, "the reload did not happen under traffic"
+
+        assert_all_arrived(cloud, "site1/sensors/seq", publisher, thread)
+        # The new remote carries what was published after it came: the tail of the stream, in order.
+        backup.wait_for(1, topic="site1/sensors/seq", timeout=30)
+        wait_until(lambda: COUNT in sequence_numbers(backup.received("site1/sensors/seq")), timeout=30,
+                   what="the last message on the new remote")
+        tail = sorted(set(sequence_numbers(backup.received("site1/sensors/seq"))))
+        assert tail == list(range(tail[0], COUNT + 1)), "the new remote missed messages after it was added"
+
+        # A removed remote: what it had not delivered stays in outbox.db, and the log says how much.
+        backup_broker.stop()
+        gw.wait_log("Connection lost. remote=backup")
+        local = local_client(local_broker)
+        for i in range(25):
+            local.publish("sensors/while-backup-is-down", str(i))
+        cloud.wait_for(25, topic="site1/sensors/while-backup-is-down")
+        summary = reload(gw, bridge_config(local_broker, {"ops": remote(cloud_broker, pki, keepalive="20s")},
+                                           topics), 2)
+        assert "remotes_removed=backup" in summary, summary
+        removed = gw.wait_log("Remote removed;")
+        assert "remote=backup stored=25" in removed, removed
+        local.publish("sensors/after-removal", "x")
+        assert cloud.wait_for(1, topic="site1/sensors/after-removal")[0].text == "x"
+        assert gw.stop() == 0
+    finally:
+        backup_broker.stop()
+
+
+CLOSE = "sendir,1:1,1,38000,1,1,343,171,21,21,21,64,21,1517"
+
+
+def test_reload_recreates_only_the_devices_whose_entry_changed(tmp_path, local_broker):
+    sims = {name: ItachSimulator().start() for name in ("shade", "fan", "fan_moved", "pump")}
+    try:
+        def device(name: str, sim: str) -> dict:
+            return {"name": name, "type": "ir_tcp", "topic": f"cmd/ir/{name}", "host": "127.0.0.1",
+                    "port": sims[sim].port, "codes": {"close": CLOSE}}
+
+        config = {"local": {"url": local_broker.url, "reconnect": {"min": "1s", "max": "2s"}},
+                  "devices": [device("shade", "shade"), device("fan", "fan")]}
+        gw = Gateway(str(tmp_path), config)
+        gw.start(wait_for=("Connected. local", "IR blaster connected. device=shade ",
+                           "IR blaster connected. device=fan "))
+        client = Client(local_broker.port).connect().subscribe("cmd/ir/+/result")
+
+        def command(name: str, sim: str) -> dict:
+            before = len(sims[sim].sendirs())
+            results = len(client.received(f"cmd/ir/{name}/result"))
+            client.publish(f"cmd/ir/{name}", "close")
+            got = client.wait_for(results + 1, topic=f"cmd/ir/{name}/result")
+            wait_until(lambda: len(sims[sim].sendirs()) > before, timeout=10, what=f"a sendir at {sim}")
+            return json.loads(got[-1].text)
+
+        command("shade", "shade")
+        # fan moves to another blaster, pump is new, shade is left alone.
+        config["devices"] = [device("shade", "shade"), device("fan", "fan_moved"), device("pump", "pump")]
+        summary = reload(gw, config, 1)
+        assert "devices_added=pump" in summary and "devices_changed=fan " in summary, summary
+        gw.wait_log("IR blaster connected. device=fan ", count=2)
+        gw.wait_log("IR blaster connected. device=pump ")
+        wait_until(lambda: sims["fan"].client_count() == 0, timeout=10, what="the old fan connection to close")
+        old_fan_sendirs = len(sims["fan"].sendirs())
+        command("fan", "fan_moved")
+        command("pump", "pump")
+        assert len(sims["fan"].sendirs()) == old_fan_sendirs
+        assert sims["shade"].connections == 1, "an unchanged device was reconnected"
+        assert gw.count_log("IR blaster connected. device=shade ") == 1
+        command("shade", "shade")
+
+        config["devices"] = [device("shade", "shade"), device("fan", "fan_moved")]
+        summary = reload(gw, config, 2)
+        assert "devices_removed=pump" in summary, summary
+        wait_until(lambda: sims["pump"].client_count() == 0, timeout=10, what="the removed device to disconnect")
+        assert gw.stop() == 0
+    finally:
+        for sim in sims.values():
+            sim.stop()
+
+
+def test_sighup_rereads_rotated_tls_files_without_waiting_for_the_next_check(tmp_path, local_broker, cloud_broker,
+                                                                           pki):
+    tls = client_files(tmp_path, pki)
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
+                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
+                           gateway={"tls_check_interval": "1h"})
+    gw = start(tmp_path, local_broker, config)
+    cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
+
+    rotated = pki.ca.issue(f"hup-{os.getpid()}-{id(tmp_path)}", "test-gw-hup", chain=True)
+    # In place this time: the same inode, new content.
+    shutil.copyfile(rotated.cert, tls["cert_file"])
+    shutil.copyfile(rotated.key, tls["key_file"])
+    gw.signal(signal.SIGHUP)
+    summary = gw.wait_log("Reloaded.")
+    assert "tls_reloaded=1" in summary and "remotes_changed=-" in summary, summary
+    cloud_broker.wait_log("u'test-gw-hup'", timeout=20)
+    gw.wait_log("Connected. remote=ops", count=2)
+    local_client(local_broker).publish("sensors/after", "x")
+    assert cloud.wait_for(1, topic="site1/sensors/after")[0].text == "x"
+    assert gw.stop() == 0
+
+
+def test_a_certificate_written_long_before_its_key_is_not_used_until_the_key_matches(tmp_path, local_broker,
+                                                                                     cloud_broker, pki):
+    tls = client_files(tmp_path, pki)
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
+                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
+                           gateway={"tls_check_interval": "1s"})
+    gw = start(tmp_path, local_broker, config)
+
+    rotated = pki.ca.issue(f"slow-{os.getpid()}-{id(tmp_path)}", "test-gw-slow", chain=True)
+    replace_by_rename(rotated.cert, tls["cert_file"])
+    refused = gw.wait_log("TLS files changed but cannot be used", timeout=15)
+    assert "does not belong to the certificate" in refused, refused
+    assert gw.count_log("Reconnecting. remote=ops") == 0
+    assert "u'test-gw-slow'" not in cloud_broker.log_text()
+
+    replace_by_rename(rotated.key, tls["key_file"], mode=0o600)
+    gw.wait_log("TLS files changed; reconnecting with them. remote=ops", timeout=15)
+    cloud_broker.wait_log("u'test-gw-slow'", timeout=20)
     assert gw.stop() == 0
