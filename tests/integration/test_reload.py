@@ -343,3 +343,27 @@ def test_a_certificate_written_long_before_its_key_is_not_used_until_the_key_mat
     gw.wait_log("TLS files changed; reconnecting with them. remote=ops", timeout=15)
     cloud_broker.wait_log("u'test-gw-slow'", timeout=20)
     assert gw.stop() == 0
+
+
+def test_reload_replaces_the_rules_and_their_subscriptions(tmp_path, local_broker):
+    bright = {"name": "too_bright", "sql": "SELECT lux FROM 'sensors/greenhouse/lux1' WHERE lux > 35000",
+              "actions": [{"publish": {"topic": "alerts/bright"}}]}
+    warm = {"name": "too_warm", "sql": "SELECT t FROM 'sensors/greenhouse/temp' WHERE t > 30",
+            "actions": [{"publish": {"topic": "alerts/warm"}}]}
+    config = bridge_config(local_broker, {}, [], rules=[bright])
+    gw = Gateway(str(tmp_path), config).start()
+    watcher = local_client(local_broker).subscribe("alerts/#")
+    sensor = local_client(local_broker)
+
+    sensor.publish("sensors/greenhouse/lux1", json.dumps({"lux": 40000}))
+    watcher.wait_for(1, topic="alerts/bright")
+
+    config["rules"] = [warm]
+    summary = reload(gw, config, 1)
+    assert "rules_changed=true" in summary, summary
+    # The old rule's topic first, then the new one's: the first must not alert, the second must.
+    sensor.publish("sensors/greenhouse/lux1", json.dumps({"lux": 40000}))
+    sensor.publish("sensors/greenhouse/temp", json.dumps({"t": 31}))
+    assert json.loads(watcher.wait_for(1, topic="alerts/warm")[0].text) == {"t": 31}
+    assert len(watcher.received("alerts/bright")) == 1
+    assert gw.stop() == 0
