@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "app/gateway.hpp"
+#include "ops/clock_check.hpp"
 #include "rules/rule_config.hpp"
 #include "rules/subscription_merge.hpp"
 
@@ -78,10 +79,12 @@ ConfigDiff Gateway::reload(Config loaded) {
   if (rules_) rules_->stop();  // its timer thread uses the endpoint maps
   for (const auto& name : diff.remotes_changed) remotes_.at(name)->stop();
   std::map<std::string, std::unique_ptr<RemoteLink>> fresh_links;
+  auto clock = std::make_shared<ClockCheck>();
   for (const auto& r : next.remotes) {
     if (!contains(diff.remotes_added, r.name) && !contains(diff.remotes_changed, r.name)) continue;
     auto& queue = store_->queue(r.name, r.outbox);  // same queue (by name) as before: nothing stored is lost
     auto link = std::make_unique<RemoteLink>(r, next.gateway, queue, *this);
+    link->set_connect_gate([clock] { return clock->problem(); });  // as in start(): wait for a plausible clock
     link->set_subscriptions(routes->remote_subscriptions(r.name));
     fresh_links.emplace(r.name, std::move(link));
   }

@@ -367,3 +367,21 @@ def test_reload_replaces_the_rules_and_their_subscriptions(tmp_path, local_broke
     assert json.loads(watcher.wait_for(1, topic="alerts/warm")[0].text) == {"t": 31}
     assert len(watcher.received("alerts/bright")) == 1
     assert gw.stop() == 0
+
+
+def test_systemd_hears_reloading_then_ready_around_a_sighup(tmp_path, local_broker, cloud_broker, pki):
+    from test_service_lifecycle import NotifySocket
+    notify = NotifySocket(str(tmp_path))
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki)}, [{"pattern": "a/#"}])
+    gw = Gateway(str(tmp_path), config)
+    gw.env["NOTIFY_SOCKET"] = notify.path
+    gw.start(wait_for=("Connected. remote=ops",))
+    wait_until(lambda: notify.states("READY"), timeout=10, what="READY=1")
+    config["topics"] = [{"pattern": "a/#"}, {"pattern": "b/#"}]
+    reload(gw, config, 1)
+    wait_until(lambda: len(notify.states("READY")) >= 2, timeout=10, what="READY=1 after the reload")
+    reloading = notify.states("RELOADING")
+    ready = notify.states("READY")
+    assert len(reloading) == 1 and ready[0] < reloading[0] <= ready[1]
+    assert gw.stop() == 0
+    notify.close()
