@@ -385,3 +385,23 @@ def test_systemd_hears_reloading_then_ready_around_a_sighup(tmp_path, local_brok
     assert len(reloading) == 1 and ready[0] < reloading[0] <= ready[1]
     assert gw.stop() == 0
     notify.close()
+
+
+def test_removing_a_wider_mapping_keeps_the_narrower_one_delivering(tmp_path, local_broker, cloud_broker, pki):
+    """MQTT 5 subscription identifiers: after the reload the broker sends only the
+    narrower subscription's identifier; the gateway must not take that copy for a
+    duplicate of the removed wider one."""
+    wide = {"pattern": "sensors/#", "direction": "out", "remote_prefix": "all/"}
+    narrow = {"pattern": "sensors/greenhouse/#", "direction": "out", "remote_prefix": "gh/"}
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki)}, [wide, narrow])
+    gw = start(tmp_path, local_broker, config)
+    cloud = cloud_client(cloud_broker, pki).subscribe("#")
+    local = local_client(local_broker)
+    local.publish("sensors/greenhouse/lux", "1")
+    assert cloud.wait_for(1, topic="all/sensors/greenhouse/lux")[0].text == "1"
+
+    config["topics"] = [narrow]
+    reload(gw, config, 1)
+    local.publish("sensors/greenhouse/lux", "2")
+    assert cloud.wait_for(1, topic="gh/sensors/greenhouse/lux")[0].text == "2"
+    assert gw.stop() == 0
