@@ -10,6 +10,7 @@
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
 #include "config/loader.hpp"
+#include "observe/observability.hpp"
 
 namespace edgebridge {
 namespace {
@@ -49,6 +50,8 @@ int run_command(const RunOptions& options, const DeviceCatalog& catalog) {
     spdlog::error("Start failed. error=\"{}\"", e.what());
     return kExitRuntime;
   }
+  Observability observability(gateway);  // /metrics, /healthz, /stats, the stats topic
+  observability.start();
 
   while (true) {
     timespec tick{1, 0};
@@ -59,6 +62,7 @@ int run_command(const RunOptions& options, const DeviceCatalog& catalog) {
     }
     if (sig == SIGHUP) spdlog::warn("Reload requested, but reloading is not available in this build; restart instead");
   }
+  observability.stop();
   gateway.stop();
   return kExitOk;
 }

@@ -40,6 +40,7 @@ void read_gateway(MapReader& root, GatewaySettings& out, const LoadOptions& opti
   out.status_topic = g.string("status_topic", "edgebridge/" + out.id + "/status");
   if (auto why = topic_name_problem(out.status_topic); !why.empty())
     g.context().error(g.raw("status_topic"), g.key_path("status_topic"), why);
+  read_observability(g, out);
   g.finish();
 }
 
