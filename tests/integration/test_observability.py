@@ -3,8 +3,10 @@
 broker, and the `edgebridge status` and `edgebridge health` commands; with real
 brokers, a cloud outage and the real binary."""
 import json
+import os
 import re
 import socket
+import sys
 import urllib.error
 import urllib.request
 
@@ -12,6 +14,9 @@ from harness.brokers import Mosquitto
 from harness.gateway import Gateway, run_cli
 from harness.net import free_port, wait_until
 from harness.setups import bridge_config, cloud_client, local_client, remote
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
+from modbus_sim import ModbusSim  # noqa: E402
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -235,3 +240,39 @@ def test_the_endpoint_answers_only_get_on_known_paths(tmp_path, local_broker, cl
     except urllib.error.HTTPError as e:
         assert e.code == 405
     assert gw.stop() == 0
+
+
+def test_device_polls_and_rule_firings_are_exported_per_device_and_rule(tmp_path, local_broker):
+    sim = ModbusSim()
+    try:
+        sim.add_unit(1).set_float32("input", 0, 40000.0)
+        sim.start_tcp()
+        device = {"name": "lux1", "type": "modbus_tcp", "host": "127.0.0.1", "port": sim.port,
+                  "topic": "sensors/greenhouse/lux1", "poll": "200ms",
+                  "registers": [{"name": "lux", "table": "input", "address": 0, "type": "float32"}]}
+        rule = {"name": "too_bright", "sql": "SELECT lux FROM 'sensors/greenhouse/lux1' WHERE lux > 35000",
+                "actions": [{"publish": {"topic": "alerts/too_bright"}}]}
+        gw = Gateway(str(tmp_path), bridge_config(local_broker, {}, [], devices=[device], rules=[rule],
+                                                  gateway={"stats_interval": "1s"})).start()
+        wait_until(lambda: (metric(gw, "edgebridge_device_polls_ok_total", device="lux1", type="modbus_tcp") or 0) >= 3,
+                   timeout=15, what="three good polls counted")
+        assert metric(gw, "edgebridge_device_online", device="lux1", type="modbus_tcp") == 1
+        assert metric(gw, "edgebridge_device_polls_failed_total", device="lux1", type="modbus_tcp") == 0
+        assert metric(gw, "edgebridge_device_poll_latency_seconds", device="lux1", type="modbus_tcp") >= 0
+        assert metric(gw, "edgebridge_messages_received_total", source="device") >= 3
+        wait_until(lambda: (metric(gw, "edgebridge_rule_fired_total", rule="too_bright") or 0) >= 3, timeout=15,
+                   what="the rule's firings counted")
+        assert metric(gw, "edgebridge_rule_evaluations_total", rule="too_bright") >= 3
+        assert metric(gw, "edgebridge_rule_action_errors_total", rule="too_bright") == 0
+
+        stats = json.loads(http(gw, "/stats")[1])
+        assert stats["devices"]["lux1"]["type"] == "modbus_tcp"
+        assert stats["devices"]["lux1"]["polls_ok"] >= 3
+        assert stats["rules"]["too_bright"]["fired"] >= 3
+        status = run_cli("status", "-c", gw.config_path)
+        assert status.returncode == 0
+        assert re.search(r"^  lux1 +modbus_tcp .*polls_ok \d+", status.stdout, re.M), status.stdout
+        assert re.search(r"^too_bright +\d+ +\d+ +\d+ +0 +no$", status.stdout, re.M), status.stdout
+        assert gw.stop() == 0
+    finally:
+        sim.stop()
