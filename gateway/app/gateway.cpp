@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "ops/clock_check.hpp"
 #include "rules/subscription_merge.hpp"
 
 namespace edgebridge {
@@ -65,10 +66,13 @@ void Gateway::start() {
     spdlog::error("Outbox was corrupt and has been moved aside; starting empty. moved_to={}", moved);
 
   auto routes = router();
+  // Remotes wait for a plausible clock (TLS needs one); everything else runs.
+  auto clock = std::make_shared<ClockCheck>();
   for (const auto& r : config_.remotes) {
     auto& queue = store_->queue(r.name, r.outbox);
     auto link = std::make_unique<RemoteLink>(r, config_.gateway, queue, *this);
     link->set_subscriptions(routes->remote_subscriptions(r.name));
+    link->set_connect_gate([clock] { return clock->problem(); });
     remotes_.emplace(r.name, std::move(link));
   }
   local_ = std::make_unique<MqttSession>(local_options(config_),

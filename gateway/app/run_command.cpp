@@ -2,6 +2,8 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <iostream>
 
@@ -11,6 +13,7 @@
 #include "app/logging.hpp"
 #include "config/loader.hpp"
 #include "observe/observability.hpp"
+#include "ops/systemd_notify.hpp"
 
 namespace edgebridge {
 namespace {
@@ -43,6 +46,7 @@ int run_command(const RunOptions& options, const DeviceCatalog& catalog) {
   setup_logging(options.log_level.empty() ? config.gateway.log_level : options.log_level);
   for (const auto& d : loaded.diagnostics.all()) spdlog::warn("Configuration warning. {}", format(d));
 
+  SystemdNotifier systemd;
   Gateway gateway(std::move(config), catalog);
   try {
     gateway.start();
@@ -52,15 +56,30 @@ int run_command(const RunOptions& options, const DeviceCatalog& catalog) {
   }
   Observability observability(gateway);  // /metrics, /healthz, /stats, the stats topic
   observability.start();
+  systemd.ready("Running; " + std::to_string(gateway.config().remotes.size()) + " remote(s), " +
+                std::to_string(gateway.config().devices.size()) + " device(s)");
 
+  // The main loop takes the signals and feeds the service manager's watchdog:
+  // if this thread hangs, systemd restarts the service.
+  using Clock = std::chrono::steady_clock;
+  const auto watchdog = systemd.watchdog_interval();
+  const auto tick = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(1000),
+                                                        watchdog.value_or(std::chrono::milliseconds(1000)));
+  auto last_ping = Clock::now();
+  if (watchdog) systemd.watchdog();
   while (true) {
-    timespec tick{1, 0};
-    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    timespec wait{static_cast<time_t>(tick.count() / 1000), static_cast<long>((tick.count() % 1000) * 1'000'000)};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
     if (sig == SIGTERM || sig == SIGINT) {
       spdlog::info("Stopping. signal={}", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      systemd.stopping();
       break;
     }
     if (sig == SIGHUP) spdlog::warn("Reload requested, but reloading is not available in this build; restart instead");
+    if (watchdog && Clock::now() - last_ping >= *watchdog) {
+      systemd.watchdog();
+      last_ping = Clock::now();
+    }
   }
   observability.stop();
   gateway.stop();
