@@ -14,7 +14,8 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   app.require_subcommand(1);
   app.footer(
       "Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration (every error printed), "
-      "3 a device or peer did not answer, 64 usage error.");
+      "3 a device or peer did not answer (status: the gateway did not answer), 64 usage error; "
+      "health: 0 healthy, 1 not.");
   int exit_code = kExitOk;
   std::string config_path = "/etc/edgebridge/bridge.yaml";
 
@@ -41,6 +42,19 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   auto* stats = outbox->add_subcommand("stats", "Depth, age and counters per remote (safe while running)");
   stats->add_option("-c,--config", stats_path, "Configuration file")->capture_default_str();
   stats->callback([&] { exit_code = outbox_stats_command(stats_path, catalog); });
+
+  std::string status_path = config_path;
+  auto* status = app.add_subcommand(
+      "status", "Ask the running gateway how it is: links, outbox, counters, devices, rules "
+                "(exit 3 when it does not answer)");
+  status->add_option("-c,--config", status_path, "Configuration file")->capture_default_str();
+  status->callback([&] { exit_code = status_command(status_path, catalog); });
+
+  std::string health_path = config_path;
+  auto* health = app.add_subcommand(
+      "health", "Exit 0 when the running gateway's /healthz answers 200, else 1 (for Docker's HEALTHCHECK)");
+  health->add_option("-c,--config", health_path, "Configuration file")->capture_default_str();
+  health->callback([&] { exit_code = health_command(health_path, catalog); });
 
   RulesTestOptions rules_test;
   rules_test.config_path = config_path;

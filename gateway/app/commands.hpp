@@ -15,6 +15,11 @@ struct RunOptions {
 int run_command(const RunOptions& options, const DeviceCatalog& catalog);
 int check_command(const std::string& config_path, const DeviceCatalog& catalog);
 int outbox_stats_command(const std::string& config_path, const DeviceCatalog& catalog);
+// Asks the running gateway (GET /stats on gateway.metrics) and prints it; 0 when
+// it answered, kExitUnavailable (3) when not (after printing the outbox database's counts).
+int status_command(const std::string& config_path, const DeviceCatalog& catalog);
+// GET /healthz: 0 when it answers 200, else 1 (Docker's HEALTHCHECK convention).
+int health_command(const std::string& config_path, const DeviceCatalog& catalog);
 
 struct RulesTestOptions {
   std::string config_path;

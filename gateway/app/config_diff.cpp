@@ -61,6 +61,12 @@ ConfigDiff diff_config(const Config& running, const Config& next) {
   restart_key(d, g0.state_dir != g1.state_dir, "gateway.state_dir");
   restart_key(d, g0.durability != g1.durability, "gateway.durability");
   restart_key(d, g0.status_topic != g1.status_topic, "gateway.status_topic");
+  const bool same_metrics = g0.metrics.has_value() == g1.metrics.has_value() &&
+                            (!g0.metrics || (g0.metrics->host == g1.metrics->host && g0.metrics->port == g1.metrics->port));
+  restart_key(d, !same_metrics, "gateway.metrics");
+  restart_key(d, g0.health_grace != g1.health_grace, "gateway.health_grace");
+  restart_key(d, g0.stats_interval != g1.stats_interval, "gateway.stats_interval");
+  restart_key(d, g0.stats_topic != g1.stats_topic, "gateway.stats_topic");
   const auto& l0 = running.local;
   const auto& l1 = next.local;
   restart_key(d, !same(l0.url, l1.url), "local.url");

@@ -232,6 +232,17 @@ std::vector<RuleMetrics> Gateway::rule_metrics() const {
   return rules_ ? rules_->metrics() : std::vector<RuleMetrics>{};
 }
 
+std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> Gateway::device_metrics() const {
+  std::shared_lock<std::shared_mutex> lock(lifecycle_mu_);  // reload() changes the map
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> out;
+  for (const auto& [name, device] : devices_) out.emplace_back(name, device->metrics());
+  return out;
+}
+
+bool Gateway::publish_to_local_broker(const Message& message) {
+  return accepting_.load() && local_ && local_->publish(message);
+}
+
 LinkStatus Gateway::local_status() const { return local_ ? local_->status() : LinkStatus{}; }
 
 std::vector<std::pair<std::string, LinkStatus>> Gateway::remote_status() const {

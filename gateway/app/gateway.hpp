@@ -63,6 +63,10 @@ class Gateway final : public Ingress, private RuleEffects {
   const GatewayCounters& counters() const { return counters_; }
   // Per rule: evaluations, firings, errors (empty without rules).
   std::vector<RuleMetrics> rule_metrics() const;
+  // Per device, by name: its adapter's metrics() (for /metrics and the stats topic).
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> device_metrics() const;
+  // Publishes on the local broker session (buffered while it is down); false if not taken.
+  bool publish_to_local_broker(const Message& message);
 
  private:
   std::shared_ptr<const Router> router() const;

@@ -13,6 +13,7 @@
 #include "app/logging.hpp"
 #include "app/reload_config.hpp"
 #include "config/loader.hpp"
+#include "observe/observability.hpp"
 #include "ops/systemd_notify.hpp"
 
 namespace edgebridge {
@@ -58,6 +59,8 @@ int run_command(const RunOptions& options, const DeviceCatalog& catalog) {
     return "Running; " + std::to_string(gateway.config().remotes.size()) + " remote(s), " +
            std::to_string(gateway.config().devices.size()) + " device(s)";
   };
+  Observability observability(gateway);  // /metrics, /healthz, /stats, the stats topic
+  observability.start();
   systemd.ready(running());
 
   // The main loop takes the signals and feeds the service manager's watchdog:
@@ -78,7 +81,11 @@ int run_command(const RunOptions& options, const DeviceCatalog& catalog) {
     }
     if (sig == SIGHUP) {
       systemd.reloading();
+      // The observer reads the configuration and the endpoint maps that a
+      // reload replaces: it pauses meanwhile (requests wait in the backlog).
+      observability.stop();
       reload_config(gateway, options.config_path, catalog, options.log_level);
+      observability.start();
       systemd.ready(running());
     }
     if (watchdog && Clock::now() - last_ping >= *watchdog) {
@@ -86,6 +93,7 @@ int run_command(const RunOptions& options, const DeviceCatalog& catalog) {
       last_ping = Clock::now();
     }
   }
+  observability.stop();
   gateway.stop();
   return kExitOk;
 }

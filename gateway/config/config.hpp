@@ -106,6 +106,17 @@ struct LocalConfig {
 enum class Durability { normal, full };
 const char* to_string(Durability d);
 
+// Where the metrics/health HTTP endpoint listens (`gateway.metrics`).
+struct ListenAddress {
+  std::string host = "127.0.0.1";  // an IP literal; 0.0.0.0 or :: listen on every interface
+  int port = 9810;
+  bool ipv6() const { return host.find(':') != std::string::npos; }
+  std::string text() const;  // 127.0.0.1:9810 or [::1]:9810
+};
+// "host:port" with an IPv4 literal, "localhost" or a bracketed IPv6 literal.
+// Empty result: `why` says what is wrong.
+std::optional<ListenAddress> parse_listen_address(const std::string& text, std::string& why);
+
 struct GatewaySettings {
   std::string id;          // default: the host name
   std::string state_dir = "/var/lib/edgebridge";
@@ -113,6 +124,11 @@ struct GatewaySettings {
   Durability durability = Durability::normal;
   std::string status_topic;  // default: edgebridge/<id>/status
   Duration tls_check_interval{10'000};  // how often the remotes' TLS files are looked at for rotation
+  // Watching it (app/observability.hpp): /metrics, /healthz, /stats and the stats topic.
+  std::optional<ListenAddress> metrics = ListenAddress{};  // nullopt: `metrics: false`
+  Duration health_grace{120'000};   // a remote may be down this long before /healthz says 503
+  Duration stats_interval{60'000};  // retained JSON summary on the local broker; 0 = never
+  std::string stats_topic;          // default: edgebridge/<id>/stats
 };
 
 // A device's type-specific settings; each adapter defines its own subclass.

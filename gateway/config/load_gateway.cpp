@@ -46,6 +46,7 @@ void read_gateway(MapReader& root, GatewaySettings& out, const LoadOptions& opti
                       "must be at least 1s (the TLS files are looked at this often)");
     out.tls_check_interval = Duration(1000);
   }
+  read_observability(g, out);
   g.finish();
 }
 

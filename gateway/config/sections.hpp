@@ -9,6 +9,8 @@
 namespace edgebridge::sections {
 
 void read_gateway(MapReader& root, GatewaySettings& out, const LoadOptions& options);
+// gateway.metrics, health_grace, stats_interval, stats_topic (load_observability.cpp).
+void read_observability(MapReader& gateway, GatewaySettings& out);
 void read_local(MapReader& root, const GatewaySettings& gateway, LocalConfig& out);
 void read_reconnect(MapReader node, ReconnectPolicy& out);
 MqttProtocol read_protocol(MapReader& node);

@@ -208,6 +208,25 @@ local:
   CHECK(live.gateway.tls_check_interval == Duration(2000));
 }
 
+TEST_CASE("the watching keys need a restart and keep their running values", "[reload]") {
+  const Config a = load(kBase);
+  const Config b = load(R"(
+gateway:
+  id: unit-gw
+  metrics: 127.0.0.1:9999
+  health_grace: 5m
+  stats_interval: 10s
+  stats_topic: site/stats
+)" + kRemotes + kTopics + kDevices);
+  const ConfigDiff d = diff_config(a, b);
+  for (const char* key : {"gateway.metrics", "gateway.health_grace", "gateway.stats_interval", "gateway.stats_topic"})
+    CHECK_THAT(d.restart_keys, Catch::Matchers::VectorContains(std::string(key)));
+  const Config live = live_config(a, b);
+  REQUIRE(live.gateway.metrics);
+  CHECK(live.gateway.metrics->port == 9810);
+  CHECK(live.gateway.stats_topic == a.gateway.stats_topic);
+}
+
 TEST_CASE("tls_check_interval defaults to 10s and must be at least 1s", "[reload][config]") {
   CHECK(load(kBase).gateway.tls_check_interval == Duration(10'000));
   LoadOptions options;

@@ -7,6 +7,8 @@ import subprocess
 import threading
 import time
 
+from .net import free_port
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
@@ -46,6 +48,10 @@ class Gateway:
             gw = dict(config.get("gateway", {}))
             gw.setdefault("state_dir", os.path.join(self.workdir, "state"))
             gw.setdefault("id", "test-gw")
+            # Each gateway its own metrics port, so gateways never race for the default 9810.
+            if not hasattr(self, "metrics_port"):
+                self.metrics_port = free_port()
+            gw.setdefault("metrics", f"127.0.0.1:{self.metrics_port}")
             config["gateway"] = gw
             text = to_yaml(config)
         else:

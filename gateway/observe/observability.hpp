@@ -1,0 +1,49 @@
+#pragma once
+// Watching a running gateway: one thread that
+//  - serves GET /metrics (Prometheus text), /healthz (200 or 503, in words)
+//    and /stats (JSON) on gateway.metrics (default 127.0.0.1:9810; off with
+//    `metrics: false`),
+//  - samples the remotes' state for /healthz (gateway.health_grace),
+//  - publishes the stats JSON, retained, to gateway.stats_topic on the local
+//    broker every gateway.stats_interval, and once shortly after start.
+// If the address cannot be bound, it logs an error and the gateway runs on
+// without the endpoint; it tries to bind again every 30 s.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "observe/health.hpp"
+#include "observe/http_server.hpp"
+#include "observe/snapshot.hpp"
+
+namespace edgebridge {
+
+class Gateway;
+
+class Observability {
+ public:
+  explicit Observability(Gateway& gateway);
+  ~Observability();
+  Observability(const Observability&) = delete;
+  Observability& operator=(const Observability&) = delete;
+
+  void start();
+  void stop();  // before Gateway::stop()
+
+ private:
+  void run();
+  HttpResponse handle(const std::string& path);
+  GatewaySnapshot snapshot();
+  void publish_stats();
+
+  Gateway& gateway_;
+  std::chrono::system_clock::time_point started_at_;
+  HealthTracker health_;
+  HttpServer server_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace edgebridge

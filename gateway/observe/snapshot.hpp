@@ -1,0 +1,61 @@
+#pragma once
+// What the gateway looks like at one moment: links, counters, outbox, devices,
+// rules and the health verdict. Plain data, so /metrics, /stats, the stats
+// topic and `edgebridge status` render the same facts, and tests can build one.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mqtt/mqtt_session.hpp"
+#include "observe/health.hpp"
+#include "outbox/outbox.hpp"
+#include "rules/rules_engine.hpp"
+
+namespace edgebridge {
+
+class Gateway;
+
+struct RemoteSnapshot {
+  std::string name;
+  LinkStatus link;
+  OutboxCounters outbox;
+};
+
+struct DeviceSnapshot {
+  std::string name;
+  std::string type;
+  std::vector<std::pair<std::string, double>> metrics;  // DeviceEndpoint::metrics()
+};
+
+struct MessageCounts {
+  std::uint64_t received_local = 0;
+  std::uint64_t received_remote = 0;
+  std::uint64_t received_device = 0;
+  std::uint64_t published_local = 0;
+  std::uint64_t local_publish_failed = 0;
+  std::uint64_t to_outbox = 0;
+  std::uint64_t device_commands = 0;
+  std::uint64_t unrouted = 0;
+};
+
+struct GatewaySnapshot {
+  std::string id;
+  std::string version;
+  std::chrono::system_clock::time_point taken_at{};
+  std::chrono::system_clock::time_point started_at{};
+  LinkStatus local;
+  std::vector<RemoteSnapshot> remotes;
+  MessageCounts messages;
+  std::vector<DeviceSnapshot> devices;
+  std::vector<RuleMetrics> rules;
+  HealthVerdict health;
+};
+
+// Reads the running gateway's accessors; `health` is filled by the caller.
+GatewaySnapshot take_snapshot(const Gateway& gateway, std::chrono::system_clock::time_point started_at);
+
+}  // namespace edgebridge
