@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <mutex>
 #include <unordered_map>
 
 #include "config/units.hpp"
@@ -476,7 +477,14 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
 };
 
 MqttSession::MqttSession(SessionOptions options, MessageHandler on_message)
-    : impl_(std::make_unique<Impl>(*this, std::move(options), std::move(on_message))) {}
+    : impl_(std::make_unique<Impl>(*this, std::move(options), std::move(on_message))) {
+  // Paho C records every function entry and protocol packet in an in-memory
+  // trace ring at its default level, formatting each entry (vsnprintf under a
+  // global mutex) even with no trace callback set: several per message. Nothing
+  // reads that ring here; errors are still recorded.
+  static std::once_flag quiet_trace;
+  std::call_once(quiet_trace, [] { MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR); });
+}
 
 MqttSession::~MqttSession() { stop(); }
 
