@@ -79,7 +79,7 @@ class Writer {
   // Prepared statements of one queue's table (writer thread only).
   struct QueueSql {
     std::int64_t remote_id = 0;
-    sql::Statement insert, delete_id, trim_scan, delete_upto, expire, max_id, min_received;
+    sql::Statement insert, delete_range, trim_scan, delete_upto, expire, max_id, min_received;
   };
 
   // What a batch changes in one queue, applied to its State after COMMIT.
