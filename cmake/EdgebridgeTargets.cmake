@@ -22,4 +22,9 @@ function(edgebridge_target_defaults target)
       target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
     endif()
   endif()
+  if(EDGEBRIDGE_FUZZ)
+    # Coverage instrumentation for libFuzzer in every target, so the fuzz
+    # targets in tests/fuzz/ share this build with the tests.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
 endfunction()

@@ -195,6 +195,15 @@ class IrTcpKind final : public DeviceKind {
   std::unique_ptr<DeviceEndpoint> create(const DeviceConfig& device) const override {
     return std::make_unique<IrTcpDevice>(device, std::dynamic_pointer_cast<const IrTcpSettings>(device.settings));
   }
+
+  // A rule's command action names one of the device's codes.
+  std::optional<std::vector<std::string>> command_names(const DeviceConfig& device) const override {
+    auto s = std::dynamic_pointer_cast<const IrTcpSettings>(device.settings);
+    if (!s) return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto& [name, code] : s->codes) names.push_back(name);
+    return names;
+  }
 };
 
 }  // namespace

@@ -27,6 +27,15 @@ class ModbusKind final : public DeviceKind {
     check_buses(devices, diag);
   }
 
+  // A rule's command action names a register listed under `writes:`.
+  std::optional<std::vector<std::string>> command_names(const DeviceConfig& device) const override {
+    auto s = std::dynamic_pointer_cast<const ModbusSettings>(device.settings);
+    if (!s) return std::nullopt;
+    std::vector<std::string> names;
+    for (const auto& w : s->writes) names.push_back(w.register_name);
+    return names;
+  }
+
  private:
   Transport transport_;
   std::shared_ptr<BusRegistry> buses_;

@@ -7,6 +7,7 @@
 #include "app/commands.hpp"
 #include "config/loader.hpp"
 #include "routing/router.hpp"
+#include "rules/rule_config.hpp"
 
 namespace edgebridge {
 namespace {
@@ -64,6 +65,20 @@ int check_command(const std::string& config_path, const DeviceCatalog& catalog) 
       std::cout << "  " << d.name << " (" << d.type << ") -> " << d.topic;
       for (const auto& f : d.command_filters) std::cout << "  commands: " << f;
       std::cout << "\n";
+    }
+  }
+  if (c.rules && !c.rules->rules.empty()) {
+    std::cout << "\nrules:\n";
+    for (const auto& r : c.rules->rules) {
+      std::cout << "  " << r.name << "  FROM ";
+      if (r.statement)
+        std::cout << "'" << r.statement->from << "'";
+      else
+        std::cout << "(the SQL has errors)";
+      if (r.hold) std::cout << "  for " << format_duration(*r.hold);
+      if (r.max_gap) std::cout << "  max_gap " << format_duration(*r.max_gap);
+      std::cout << "  actions " << r.actions.size() << (r.enabled ? "" : "  (disabled)") << "  (line "
+                << r.where.line << ")\n";
     }
   }
   return result.config ? kExitOk : kExitBadConfig;

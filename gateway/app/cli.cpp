@@ -42,6 +42,21 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   stats->add_option("-c,--config", stats_path, "Configuration file")->capture_default_str();
   stats->callback([&] { exit_code = outbox_stats_command(stats_path, catalog); });
 
+  RulesTestOptions rules_test;
+  rules_test.config_path = config_path;
+  auto* rules = app.add_subcommand("rules", "Work with the edge rules of bridge.yaml");
+  rules->require_subcommand(1);
+  auto* rule_test = rules->add_subcommand(
+      "test", "Print what a rule would select and do for one message, without doing it");
+  rule_test->add_option("-c,--config", rules_test.config_path, "Configuration file")->capture_default_str();
+  rule_test->add_option("--rule", rules_test.rule, "The rule's name")->required();
+  rule_test->add_option("--topic", rules_test.topic, "The message's topic")->required();
+  rule_test->add_option("--payload", rules_test.payload, "The message's payload (JSON or any text)")->required();
+  rule_test->add_option("--source", rules_test.source,
+                        "Where the message comes from: local, device:NAME or remote:NAME (sets clientid())")
+      ->default_val("local");
+  rule_test->callback([&] { exit_code = rules_test_command(rules_test, catalog); });
+
   for (const auto& extend : extensions) extend(app, catalog, exit_code);
 
   try {

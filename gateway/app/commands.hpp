@@ -1,6 +1,7 @@
 #pragma once
 // One function per CLI subcommand; each returns an ExitCode.
 #include <string>
+#include <vector>
 
 #include "core/device.hpp"
 
@@ -14,5 +15,14 @@ struct RunOptions {
 int run_command(const RunOptions& options, const DeviceCatalog& catalog);
 int check_command(const std::string& config_path, const DeviceCatalog& catalog);
 int outbox_stats_command(const std::string& config_path, const DeviceCatalog& catalog);
+
+struct RulesTestOptions {
+  std::string config_path;
+  std::string rule;
+  std::string topic;
+  std::string payload;
+  std::string source;  // "local" (default), "device:NAME", "remote:NAME"
+};
+int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& catalog);
 
 }  // namespace edgebridge

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "rules/subscription_merge.hpp"
+
 namespace edgebridge {
 namespace {
 
@@ -71,7 +73,14 @@ void Gateway::start() {
   }
   local_ = std::make_unique<MqttSession>(local_options(config_),
                                          [this](Message m) { ingest(Source::local(), std::move(m)); });
-  local_->set_subscriptions(routes->local_subscriptions());
+  auto local_subscriptions = routes->local_subscriptions();
+  if (config_.rules && !config_.rules->rules.empty()) {
+    RulesEngine::Options rule_options;
+    rule_options.state_path = options.path;  // holds live next to the outbox, in their own table
+    rules_ = std::make_unique<RulesEngine>(config_.rules, static_cast<RuleEffects&>(*this), rule_options);
+    for (const auto& filter : rules_->filters()) local_subscriptions.push_back({filter, 1});
+  }
+  local_->set_subscriptions(merge_subscriptions(local_subscriptions));
 
   for (const auto& d : config_.devices) {
     for (const auto& kind : catalog_) {
@@ -81,15 +90,18 @@ void Gateway::start() {
 
   accepting_ = true;
   started_ = true;
+  if (rules_) rules_->start();
   for (auto& [name, link] : remotes_) link->start();
   local_->start();
   for (auto& [name, device] : devices_) device->start(*this);
-  spdlog::info("Gateway started. id={} remotes={} mappings={} devices={} outbox={}", config_.gateway.id,
-               remotes_.size(), config_.topics.size(), devices_.size(), options.path);
+  spdlog::info("Gateway started. id={} remotes={} mappings={} devices={} rules={} outbox={}", config_.gateway.id,
+               remotes_.size(), config_.topics.size(), devices_.size(),
+               config_.rules ? config_.rules->rules.size() : 0, options.path);
 }
 
 void Gateway::stop() {
   if (!started_.exchange(false)) return;
+  if (rules_) rules_->stop();  // no more firings from the hold timer
   // Input first: devices, then the local broker. Until the local session is
   // closed its messages keep arriving and are committed like any other; after
   // it, the broker queues them in our persistent session for the next start.
@@ -99,6 +111,7 @@ void Gateway::stop() {
   if (store_) store_->flush();
   for (auto& [name, link] : remotes_) link->stop();
   std::unique_lock<std::shared_mutex> lock(lifecycle_mu_);  // wait for ingest() calls still running
+  rules_.reset();
   remotes_.clear();
   devices_.clear();
   local_.reset();
@@ -124,33 +137,91 @@ void Gateway::ingest(const Source& source, Message message) {
     case SourceKind::device: ++counters_.received_device; break;
     case SourceKind::rule: break;
   }
-  auto routes = router()->route(source, message);
-  if (routes.empty()) ++counters_.unrouted;
-  for (const auto& r : routes) deliver(r);
+  dispatch(source, message);
 }
 
-void Gateway::deliver(const Route& route) {
+Delivery Gateway::dispatch(const Source& source, const Message& message, std::string* why) {
+  auto routes = router()->route(source, message);
+  if (routes.empty()) ++counters_.unrouted;
+  Delivery result = Delivery::ok;
+  for (const auto& r : routes) {
+    const Delivery d = deliver(r, result == Delivery::ok ? why : nullptr);
+    if (d == Delivery::error || (d == Delivery::retry && result == Delivery::ok)) result = d;
+  }
+  // Rules see every message in the local namespace: a remote's only after in-mapping.
+  if (rules_) {
+    if (source.kind != SourceKind::remote)
+      rules_->on_message(source, message);
+    else if (!routes.empty() && routes.front().target == TargetKind::local)
+      rules_->on_message(source, routes.front().message);
+  }
+  return result;
+}
+
+Delivery Gateway::deliver(const Route& route, std::string* why) {
   switch (route.target) {
     case TargetKind::local:
-      if (local_ && local_->publish(route.message))
+      if (local_ && local_->publish(route.message)) {
         ++counters_.published_local;
-      else
-        ++counters_.local_publish_failed;
-      break;
+        return Delivery::ok;
+      }
+      ++counters_.local_publish_failed;
+      if (why) *why = "the local broker did not take it (disconnected and its buffer is full)";
+      return Delivery::retry;
     case TargetKind::remote:
       if (auto it = remotes_.find(route.name); it != remotes_.end()) {
-        it->second->enqueue(route.message);
+        const Delivery d = it->second->enqueue(route.message);
         ++counters_.to_outbox;
+        if (d != Delivery::ok && why)
+          *why = "the outbox of remote " + route.name + " refused it (full under overflow: drop_newest, or a storage error)";
+        return d;
       }
-      break;
+      return Delivery::ok;
     case TargetKind::device:
       if (auto it = devices_.find(route.name); it != devices_.end()) {
         ++counters_.device_commands;
-        it->second->command(route.message);
+        const Delivery d = it->second->command(route.message);
+        if (d != Delivery::ok && why) *why = "device " + route.name + " did not take the command (" + to_string(d) + ")";
+        return d;
       }
-      break;
+      return Delivery::ok;
   }
+  return Delivery::ok;
 }
+
+Delivery Gateway::publish_local(const std::string& rule, const Message& message, std::string& why) {
+  if (!accepting_.load()) {
+    why = "the gateway is stopping";
+    return Delivery::retry;
+  }
+  return dispatch(Source::rule(rule), message, &why);
+}
+
+Delivery Gateway::publish_remote(const std::string& remote, const Message& message, std::string& why) {
+  auto it = remotes_.find(remote);
+  if (it == remotes_.end()) {
+    why = "no remote named " + remote;
+    return Delivery::error;
+  }
+  const Delivery d = it->second->enqueue(message);
+  ++counters_.to_outbox;
+  if (d != Delivery::ok)
+    why = "the outbox of remote " + remote + " refused it (full under overflow: drop_newest, or a storage error)";
+  return d;
+}
+
+Delivery Gateway::command(const std::string& device, const std::string& name, const nlohmann::json& args,
+                          std::string& why) {
+  auto it = devices_.find(device);
+  if (it == devices_.end()) {
+    why = "no device named " + device;
+    return Delivery::error;
+  }
+  ++counters_.device_commands;
+  return it->second->invoke(name, args, why);
+}
+
+std::vector<RuleMetrics> Gateway::rule_metrics() const { return rules_ ? rules_->metrics() : std::vector<RuleMetrics>{}; }
 
 LinkStatus Gateway::local_status() const { return local_ ? local_->status() : LinkStatus{}; }
 

@@ -18,6 +18,8 @@
 #include "mqtt/mqtt_session.hpp"
 #include "outbox/outbox.hpp"
 #include "routing/router.hpp"
+#include "rules/rule_effects.hpp"
+#include "rules/rules_engine.hpp"
 
 namespace edgebridge {
 
@@ -32,7 +34,7 @@ struct GatewayCounters {
   std::atomic<std::uint64_t> unrouted{0};
 };
 
-class Gateway final : public Ingress {
+class Gateway final : public Ingress, private RuleEffects {
  public:
   Gateway(Config config, const DeviceCatalog& catalog);
   ~Gateway() override;
@@ -52,10 +54,20 @@ class Gateway final : public Ingress {
   std::vector<std::pair<std::string, LinkStatus>> remote_status() const;
   std::vector<std::pair<std::string, OutboxCounters>> outbox_counters() const;
   const GatewayCounters& counters() const { return counters_; }
+  // Per rule: evaluations, firings, errors (empty without rules).
+  std::vector<RuleMetrics> rule_metrics() const;
 
  private:
   std::shared_ptr<const Router> router() const;
-  void deliver(const Route& route);
+  // Routes a message in and hands it to the rules; the worst delivery result.
+  Delivery dispatch(const Source& source, const Message& message, std::string* why = nullptr);
+  Delivery deliver(const Route& route, std::string* why);
+
+  // RuleEffects: what rule actions do.
+  Delivery publish_local(const std::string& rule, const Message& message, std::string& why) override;
+  Delivery publish_remote(const std::string& remote, const Message& message, std::string& why) override;
+  Delivery command(const std::string& device, const std::string& name, const nlohmann::json& args,
+                   std::string& why) override;
 
   Config config_;
   const DeviceCatalog& catalog_;
@@ -66,6 +78,7 @@ class Gateway final : public Ingress {
   std::unique_ptr<MqttSession> local_;
   std::map<std::string, std::unique_ptr<RemoteLink>> remotes_;
   std::map<std::string, std::unique_ptr<DeviceEndpoint>> devices_;
+  std::unique_ptr<RulesEngine> rules_;  // null when bridge.yaml has no rules
   std::atomic<bool> started_{false};
   std::atomic<bool> accepting_{false};
   // ingest() holds it shared; stop() takes it exclusively before destroying endpoints.

@@ -129,6 +129,8 @@ struct DeviceConfig {
   std::shared_ptr<const DeviceSettings> settings;
 };
 
+struct RulesConfig;  // the `rules:` section (rules/rule_config.hpp)
+
 struct Config {
   std::string source_file;
   GatewaySettings gateway;
@@ -136,6 +138,7 @@ struct Config {
   std::vector<RemoteConfig> remotes;
   std::vector<TopicMapping> topics;
   std::vector<DeviceConfig> devices;
+  std::shared_ptr<const RulesConfig> rules;  // never null after loading; may hold no rules
 
   const RemoteConfig* find_remote(const std::string& name) const;
   const DeviceConfig* find_device(const std::string& name) const;

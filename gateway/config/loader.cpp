@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "config/sections.hpp"
+#include "rules/load_rules.hpp"
 
 namespace edgebridge {
 
@@ -33,6 +34,7 @@ LoadResult load_config_text(const std::string& text, const std::string& file_nam
   sections::read_remotes(top, config.gateway, config.remotes, options);
   sections::read_topics(top, config.remotes, config.topics);
   sections::read_devices(top, catalog, config.devices);
+  read_rules(top, config, catalog);
   top.finish();
 
   if (!result.diagnostics.has_errors())

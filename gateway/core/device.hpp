@@ -7,6 +7,7 @@
 // Ingress) and command messages into device I/O.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,13 @@ class DeviceKind {
   virtual void check_together(const std::vector<const DeviceConfig*>& devices, Diagnostics& diag) const {
     (void)devices;
     (void)diag;
+  }
+  // The command names invoke() accepts for `device`, so rule actions naming
+  // another are refused when bridge.yaml is loaded. nullopt: not known before
+  // the device runs (then invoke() alone decides).
+  virtual std::optional<std::vector<std::string>> command_names(const DeviceConfig& device) const {
+    (void)device;
+    return std::nullopt;
   }
 };
 

@@ -11,7 +11,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 
 
 def binary() -> str:
-    path = os.environ.get("EDGEBRIDGE_BIN", os.path.join(REPO, "build", "asan", "gateway", "edgebridge"))
+    path = os.environ.get("EDGEBRIDGE_BIN", os.path.join(REPO, "build", "test", "gateway", "edgebridge"))
     if not os.path.exists(path):
         raise RuntimeError(f"edgebridge binary not found at {path}; build it or set EDGEBRIDGE_BIN")
     return path

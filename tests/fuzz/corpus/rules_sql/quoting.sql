@@ -1,0 +1,3 @@
+SELECT `odd-key` AS k FROM 'x' WHERE "s" = 's'
+
+{"odd-key": 1}

@@ -1,0 +1,3 @@
+SELECT color AS rgb FROM 'topic/subtopic' WHERE temperature > 50
+
+{ "color":"red", "temperature":100 }

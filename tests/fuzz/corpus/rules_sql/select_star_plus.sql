@@ -1,0 +1,3 @@
+SELECT *, 15 as speed FROM 'a/b'
+
+{"color":"red", "temperature":50}

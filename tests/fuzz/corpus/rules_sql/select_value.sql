@@ -1,0 +1,3 @@
+SELECT VALUE color FROM 'a/b'
+
+{"color":"red"}

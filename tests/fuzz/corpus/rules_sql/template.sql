@@ -1,0 +1,3 @@
+alerts/${topic(2)}/${site.id}
+
+{"site": {"id": "gh-1"}}
