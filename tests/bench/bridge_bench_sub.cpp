@@ -146,14 +146,14 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"expected\":%llu,\"received\":%llu,\"distinct\":%llu,\"duplicates\":%llu,\"lost\":%llu,"
       "\"out_of_order\":%llu,\"foreign\":%llu,\"first_ns\":%llu,\"last_ns\":%llu,\"seconds\":%.6f,"
-      "\"rate\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
+      "\"rate\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
       static_cast<unsigned long long>(st.count), static_cast<unsigned long long>(st.received),
       static_cast<unsigned long long>(st.distinct), static_cast<unsigned long long>(st.duplicates),
       static_cast<unsigned long long>(st.count - st.distinct), static_cast<unsigned long long>(st.out_of_order),
       static_cast<unsigned long long>(st.foreign), static_cast<unsigned long long>(st.first_ns),
       static_cast<unsigned long long>(st.last_ns), seconds,
       seconds > 0 ? static_cast<double>(st.distinct) / seconds : 0.0, percentile_ms(st.latency_ns, 0.50),
-      percentile_ms(st.latency_ns, 0.99), percentile_ms(st.latency_ns, 1.0));
+      percentile_ms(st.latency_ns, 0.90), percentile_ms(st.latency_ns, 0.99), percentile_ms(st.latency_ns, 1.0));
   std::fflush(stdout);
   if (connected) {
     mosquitto_disconnect(mosq);
