@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 #include "outbox/queue_impl.hpp"
@@ -158,20 +159,34 @@ void Writer::attempt(std::vector<Op>& batch, bool with_inserts, bool sweep, bool
 }
 
 void Writer::apply_acks(std::vector<Op>& batch, Deltas& deltas) {
+  // PUBACKs come back in about the order the rows were sent: delete each run of
+  // consecutive ids with one statement instead of one statement per row.
+  std::unordered_map<QueueImpl*, std::vector<std::int64_t>> acked;
   for (const Op& op : batch) {
     if (op.kind != Op::Kind::ack) continue;
-    Delta& d = deltas[op.queue];
-    d.acks.push_back(op.id);
-    QueueSql* s = sql_for(op.queue);
+    deltas[op.queue].acks.push_back(op.id);
+    acked[op.queue].push_back(op.id);
+  }
+  for (auto& [queue, ids] : acked) {
+    QueueSql* s = sql_for(queue);
     if (s == nullptr) continue;
-    sql::ResetGuard guard(s->delete_id);
-    s->delete_id.bind(1, op.id);
-    if (s->delete_id.step()) {  // the row was still there (not expired or trimmed meanwhile)
-      d.count -= 1;
-      d.bytes -= s->delete_id.int64(0);
-      d.acked += 1;
-      d.rows_changed = true;
-      d.rows_deleted = true;
+    Delta& d = deltas[queue];
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (std::size_t first = 0; first < ids.size();) {
+      std::size_t last = first;
+      while (last + 1 < ids.size() && ids[last + 1] == ids[last] + 1) ++last;
+      sql::ResetGuard guard(s->delete_range);
+      s->delete_range.bind(1, ids[first]);
+      s->delete_range.bind(2, ids[last]);
+      while (s->delete_range.step()) {  // the rows still there (not expired or trimmed meanwhile)
+        d.count -= 1;
+        d.bytes -= s->delete_range.int64(0);
+        d.acked += 1;
+        d.rows_changed = true;
+        d.rows_deleted = true;
+      }
+      first = last + 1;
     }
   }
 }

@@ -91,6 +91,7 @@ bool Forwarder::Impl::pause(std::chrono::nanoseconds d) {
 void Forwarder::Impl::run() {
   Shared& sh = *shared;
   auto empty_backoff = 1ms;
+  bool rows_unreadable = false;  // the last wait_for_rows() said rows exist
   for (;;) {
     const std::uint64_t conn = publisher.connection_id();
     const int window = std::max(1, std::min(settings.inflight, publisher.receive_maximum()));
@@ -110,6 +111,7 @@ void Forwarder::Impl::run() {
         sh.resend = false;
         buffered.clear();
         cursor = 0;
+        rows_unreadable = false;
       }
       if (conn == 0) {
         sh.cv.wait_for(lock, 1s, [&] { return sh.stop || sh.changed; });
@@ -134,13 +136,18 @@ void Forwarder::Impl::run() {
       std::vector<OutboxRow> rows = queue.read_after(cursor, want);
       if (rows.empty()) {
         // Rows may exist that cannot be read yet (acked or expired, delete not
-        // yet committed; or a read error): retry soon, but never spin.
-        if (queue.wait_for_rows(cursor, 1000ms)) {
+        // yet committed; or a read error): when the last wait said rows were
+        // there and still none could be read, retry soon, but never spin. A
+        // new commit is read at once: a pause there would add to every
+        // message's latency whenever the forwarder has caught up.
+        if (rows_unreadable) {
           if (!pause(empty_backoff)) return;
           empty_backoff = std::min<std::chrono::milliseconds>(empty_backoff * 2, 100ms);
         }
+        rows_unreadable = queue.wait_for_rows(cursor, 1000ms);
         continue;
       }
+      rows_unreadable = false;
       empty_backoff = 1ms;
       cursor = rows.back().id;
       for (OutboxRow& row : rows) buffered.push_back(std::move(row));

@@ -23,7 +23,7 @@ bool Writer::ready(QueueImpl& q) {
     const std::string t = outbox_schema::queue_table(s.remote_id);
     const std::string row_bytes = outbox_schema::kRowBytes;
     s.insert = db_.prepare("INSERT INTO " + t + "(id, topic, payload, qos, retain, received_at) VALUES(?, ?, ?, ?, ?, ?)");
-    s.delete_id = db_.prepare("DELETE FROM " + t + " WHERE id = ? RETURNING " + row_bytes);
+    s.delete_range = db_.prepare("DELETE FROM " + t + " WHERE id BETWEEN ? AND ? RETURNING " + row_bytes);
     s.trim_scan = db_.prepare("SELECT id, " + row_bytes + " FROM " + t + " ORDER BY id");
     s.delete_upto = db_.prepare("DELETE FROM " + t + " WHERE id <= ?");
     s.expire = db_.prepare("DELETE FROM " + t + " WHERE received_at < ? RETURNING " + row_bytes);

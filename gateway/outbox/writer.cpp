@@ -77,14 +77,37 @@ void Writer::stop() {
 }
 
 bool Writer::push(Op op) {
+  bool sooner = false;  // this op may make the queued batch due sooner: wake the writer
   {
     std::lock_guard<std::mutex> lock(m_);
     if (stopping_) return false;
+    switch (op.kind) {
+      case Op::Kind::insert: sooner = inserts_queued_++ == 0; break;
+      case Op::Kind::ack:
+        if (acks_queued_++ == 0) {
+          first_ack_queued_ = std::chrono::steady_clock::now();
+          sooner = true;
+        }
+        break;
+      case Op::Kind::task: ++tasks_queued_; sooner = true; break;
+    }
     ops_.push_back(std::move(op));
     ++submitted_;
+    sooner = sooner || ops_.size() >= options_.max_batch;
   }
-  work_cv_.notify_one();
+  if (sooner) work_cv_.notify_one();
   return true;
+}
+
+std::chrono::steady_clock::time_point Writer::due_locked() const {
+  using time_point = std::chrono::steady_clock::time_point;
+  if (tasks_queued_ > 0 || ops_.size() >= options_.max_batch) return time_point::min();
+  time_point due = time_point::max();
+  if (inserts_queued_ > 0) due = std::min(due, last_batch_ + options_.max_batch_delay);
+  if (acks_queued_ > 0)
+    due = std::min(due, first_ack_queued_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                options_.ack_delay));
+  return due;
 }
 
 bool Writer::insert(QueueImpl& queue, Message message, std::size_t bytes) {
@@ -142,6 +165,7 @@ void Writer::flush() {
   op.kind = Op::Kind::task;
   op.task = [this] { force_persist_ = true; };
   ops_.push_back(std::move(op));
+  ++tasks_queued_;
   const std::uint64_t target = ++submitted_;
   work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return processed_ >= target || !running_; });
@@ -166,12 +190,25 @@ void Writer::run() {
     bool final = false;
     {
       std::unique_lock<std::mutex> lock(m_);
-      work_cv_.wait_until(lock, next_tick, [&] {
-        return stopping_ || !ops_.empty() || corruption_reported_.load() || sweep_requested_.load();
-      });
-      const std::size_t n = std::min(ops_.size(), options_.max_batch);
+      // Until the next tick, or until what is queued is due (see due_locked()).
+      for (;;) {
+        if (stopping_ || corruption_reported_.load() || sweep_requested_.load()) break;
+        const auto now = std::chrono::steady_clock::now();
+        const auto due = due_locked();
+        if (now >= next_tick || due <= now) break;
+        work_cv_.wait_until(lock, std::min(due, next_tick));
+      }
+      // A tick or a sweep does not take what is not due yet.
+      const bool take = stopping_ || due_locked() <= std::chrono::steady_clock::now();
+      const std::size_t n = take ? std::min(ops_.size(), options_.max_batch) : 0;
+      if (inserts_queued_ > 0 && n > 0) last_batch_ = std::chrono::steady_clock::now();
       batch.reserve(n);
       for (std::size_t i = 0; i < n; ++i) {
+        switch (ops_.front().kind) {
+          case Op::Kind::insert: --inserts_queued_; break;
+          case Op::Kind::ack: --acks_queued_; break;
+          case Op::Kind::task: --tasks_queued_; break;
+        }
         batch.push_back(std::move(ops_.front()));
         ops_.pop_front();
       }

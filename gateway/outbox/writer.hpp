@@ -2,8 +2,10 @@
 // The outbox's one writer thread. Enqueues and acks from any thread land in
 // one FIFO of operations; the thread takes everything that arrived (up to
 // max_batch) and commits it in one transaction: group commit. When idle it
-// commits the first operation at once. Once a second it also sweeps expired
-// rows and persists the counters.
+// commits the first message at once; while messages keep coming it commits at
+// most once per max_batch_delay, and acknowledgements alone wait up to
+// ack_delay. Once a second it also sweeps expired rows and persists the
+// counters.
 //
 // Inside a batch: acks are deleted first, then expired rows, then new rows are
 // inserted and drop_oldest trims the oldest rows to the bounds; the in-memory
@@ -77,7 +79,7 @@ class Writer {
   // Prepared statements of one queue's table (writer thread only).
   struct QueueSql {
     std::int64_t remote_id = 0;
-    sql::Statement insert, delete_id, trim_scan, delete_upto, expire, max_id, min_received;
+    sql::Statement insert, delete_range, trim_scan, delete_upto, expire, max_id, min_received;
   };
 
   // What a batch changes in one queue, applied to its State after COMMIT.
@@ -98,6 +100,8 @@ class Writer {
 
   void run();
   bool push(Op op);
+  // When what is queued must be committed (max() when nothing is). Under m_.
+  std::chrono::steady_clock::time_point due_locked() const;
   void process(std::vector<Op>& batch, bool tick, bool final);
   // One transaction over the batch; throws sql::Error after rolling back.
   void attempt(std::vector<Op>& batch, bool with_inserts, bool sweep, bool persist, Deltas& deltas);
@@ -134,6 +138,9 @@ class Writer {
   std::mutex m_;
   std::condition_variable work_cv_, done_cv_;
   std::deque<Op> ops_;
+  std::size_t inserts_queued_ = 0, acks_queued_ = 0, tasks_queued_ = 0;  // in ops_
+  std::chrono::steady_clock::time_point first_ack_queued_{};  // while acks_queued_ > 0
+  std::chrono::steady_clock::time_point last_batch_{};        // when the last batch with messages was taken
   std::uint64_t submitted_ = 0, processed_ = 0;
   bool stopping_ = false;
   bool running_ = false;
