@@ -190,7 +190,13 @@ Delivery Gateway::deliver(const Route& route, std::string* why) {
         if (d != Delivery::ok && why) *why = "device " + route.name + " did not take the command (" + to_string(d) + ")";
         return d;
       }
-      return Delivery::ok;
+      // The router knows the device but it is not running: a reload is
+      // replacing it. Say so rather than drop the command silently.
+      ++counters_.unrouted;
+      spdlog::warn("Command not delivered; the device is being restarted by a reload. device={} topic={}", route.name,
+                   route.message.topic);
+      if (why) *why = "device " + route.name + " is being restarted by a reload";
+      return Delivery::error;
   }
   return Delivery::ok;
 }
