@@ -1,4 +1,5 @@
 #include "observe/http_client.hpp"
+#include "observe/socket_address.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -54,22 +55,9 @@ std::optional<HttpResult> http_get(const ListenAddress& listen, const std::strin
                                    std::chrono::milliseconds timeout, std::string& why) {
   const ListenAddress address = connect_address(listen);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  const int family = address.ipv6() ? AF_INET6 : AF_INET;
-  if (family == AF_INET6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&storage);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(static_cast<std::uint16_t>(address.port));
-    ::inet_pton(AF_INET6, address.host.c_str(), &a->sin6_addr);
-    length = sizeof *a;
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&storage);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(static_cast<std::uint16_t>(address.port));
-    ::inet_pton(AF_INET, address.host.c_str(), &a->sin_addr);
-    length = sizeof *a;
-  }
+  sockaddr_storage storage;
+  const socklen_t length = to_sockaddr(address, storage);
+  const int family = socket_family(address);
   Fd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) {
     why = std::strerror(errno);
