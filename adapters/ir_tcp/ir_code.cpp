@@ -4,15 +4,10 @@
 #include <cctype>
 #include <cmath>
 
+#include "core/text.hpp"
+
 namespace edgebridge {
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 // A decimal number of at most 9 digits; nullopt otherwise.
 std::optional<int> decimal(const std::string& s) {
@@ -30,7 +25,7 @@ std::vector<std::string> split(const std::string& s, char sep) {
   std::size_t start = 0;
   while (true) {
     auto pos = s.find(sep, start);
-    out.push_back(trim(s.substr(start, pos == std::string::npos ? std::string::npos : pos - start)));
+    out.push_back(trim_whitespace(s.substr(start, pos == std::string::npos ? std::string::npos : pos - start)));
     if (pos == std::string::npos) break;
     start = pos + 1;
   }
@@ -51,8 +46,8 @@ std::optional<IrConnector> parse_connector(const std::string& text, std::string&
     why = quoted_prefix(text) + " is not a connector address; write module:connector, e.g. 1:1";
     return std::nullopt;
   }
-  auto m = decimal(trim(text.substr(0, colon)));
-  auto c = decimal(trim(text.substr(colon + 1)));
+  auto m = decimal(trim_whitespace(text.substr(0, colon)));
+  auto c = decimal(trim_whitespace(text.substr(colon + 1)));
   if (!m || !c) {
     why = quoted_prefix(text) + " is not a connector address; write module:connector, e.g. 1:1";
     return std::nullopt;
@@ -109,7 +104,7 @@ std::string ir_code_problem(const IrCode& c) {
 }
 
 std::optional<IrCode> parse_sendir(const std::string& raw, std::string& why) {
-  const std::string text = trim(raw);
+  const std::string text = trim_whitespace(raw);
   auto fields = split(text, ',');
   if (fields.empty() || fields[0] != "sendir") {
     why = quoted_prefix(text) + " is not a sendir command; it must start with \"sendir,\"";
@@ -155,7 +150,7 @@ std::optional<IrCode> parse_sendir(const std::string& raw, std::string& why) {
 
 std::optional<IrCode> parse_pronto(const std::string& raw, std::string& why) {
   std::vector<int> words;
-  const std::string text = trim(raw);
+  const std::string text = trim_whitespace(raw);
   std::size_t i = 0;
   while (i < text.size()) {
     if (std::isspace(static_cast<unsigned char>(text[i]))) {
@@ -209,7 +204,7 @@ std::optional<IrCode> parse_pronto(const std::string& raw, std::string& why) {
 }
 
 std::optional<IrCode> parse_ir_code(const std::string& text, std::string& why) {
-  const std::string t = trim(text);
+  const std::string t = trim_whitespace(text);
   if (t.rfind("sendir", 0) == 0) return parse_sendir(t, why);
   return parse_pronto(t, why);
 }

@@ -5,15 +5,10 @@
 
 #include "config/units.hpp"
 
+#include "core/text.hpp"
+
 namespace edgebridge {
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 bool valid_name(const std::string& s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -52,7 +47,7 @@ bool read_options(const nlohmann::json& obj, IrRequest& req, IrRefusal& refusal)
 
 std::optional<IrRequest> parse_ir_payload(const Message& message, IrRefusal& refusal, nlohmann::json& request_id) {
   IrRequest req;
-  const std::string text = trim(message.payload);
+  const std::string text = trim_whitespace(message.payload);
   if (text.empty()) {
     refusal = bad("the payload is empty; send a code name, e.g. close, or {\"code\":\"close\"}");
     return std::nullopt;

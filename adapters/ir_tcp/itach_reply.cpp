@@ -2,15 +2,10 @@
 
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace edgebridge {
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 bool starts_with_nocase(const std::string& s, const char* prefix) {
   std::size_t i = 0;
@@ -45,7 +40,7 @@ bool connector_at(const std::string& s, std::size_t& pos, int& module, int& conn
 
 ItachReply parse_itach_reply(const std::string& raw) {
   ItachReply r;
-  r.text = trim(raw);
+  r.text = trim_whitespace(raw);
   const std::string& s = r.text;
   auto with_connector_and_id = [&](std::size_t pos, ItachReplyKind kind) {
     int module = 0, connector = 0, id = 0;

@@ -7,6 +7,8 @@
 
 #include "command_time.hpp"
 
+#include "core/text.hpp"
+
 namespace edgebridge {
 namespace {
 
@@ -14,13 +16,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kMaxQueuedWrites = 16;
 
 std::string text_of(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 }  // namespace
 
@@ -215,7 +210,7 @@ void SerialLineDevice::on_line(const LineFramer::Event& event) {
                event.text);
     return;
   }
-  const std::string line = settings_->trim ? trim(event.text) : event.text;
+  const std::string line = settings_->trim ? trim_whitespace(event.text) : event.text;
   if (line.empty()) return;
   for (const auto& prefix : settings_->skip_prefixes) {
     if (line.compare(0, prefix.size(), prefix) == 0) {
