@@ -32,6 +32,8 @@ namespace {
 
 constexpr int kV5 = MQTTVERSION_5;
 constexpr int kV311 = MQTTVERSION_3_1_1;
+// How long the probe that explains a failed TLS connect may take.
+constexpr Duration kTlsProbeTimeout{2000};
 
 std::string version_name(int v) { return v == kV5 ? "5" : "3.1.1"; }
 
@@ -247,6 +249,22 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
     return co;
   }
 
+  bool stopping() {
+    std::lock_guard<std::mutex> lock(mu);
+    return stop_requested;
+  }
+
+  // Waits for `token` up to `timeout`, but gives up as soon as stop() is called:
+  // a remote stuck in a TLS handshake must not hold a SIGTERM for seconds.
+  // True when the token completed (get_*() then rethrows its failure).
+  bool wait_unless_stopping(mqtt::token& token, Duration timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!token.wait_for(std::chrono::milliseconds(100))) {
+      if (stopping() || std::chrono::steady_clock::now() >= deadline) return false;
+    }
+    return true;
+  }
+
   // One CONNECT. On success the session is subscribed and "online" published.
   bool connect_once(std::string& error) {
     {
@@ -260,8 +278,8 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
     int receive_max = 65535;
     try {
       auto token = client->connect(build_connect_options(version));
-      if (!token->wait_for(opts.connect_timeout + std::chrono::seconds(5))) {
-        error = "timed out after " + format_duration(opts.connect_timeout);
+      if (!wait_unless_stopping(*token, opts.connect_timeout + std::chrono::seconds(5))) {
+        error = stopping() ? "stopped while connecting" : "timed out after " + format_duration(opts.connect_timeout);
         try {
           client->disconnect(0)->wait_for(std::chrono::seconds(1));
         } catch (const mqtt::exception&) {
@@ -281,9 +299,11 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
       }
     } catch (const mqtt::exception& e) {
       error = describe(e);
-      if ((e.get_return_code() == MQTTASYNC_FAILURE) && opts.url.tls() && opts.tls) {
+      if ((e.get_return_code() == MQTTASYNC_FAILURE) && opts.url.tls() && opts.tls && !stopping()) {
         // Paho says only "TCP/TLS connect failure": find out which, in words.
-        if (auto why = diagnose_tls(opts.url, *opts.tls, opts.connect_timeout); !why.empty()) error = why;
+        // The probe is short so that a SIGTERM meanwhile is not kept waiting.
+        const Duration probe_timeout = std::min(opts.connect_timeout, kTlsProbeTimeout);
+        if (auto why = diagnose_tls(opts.url, *opts.tls, probe_timeout); !why.empty()) error = why;
       }
       if (opts.protocol == MqttProtocol::automatic && version == kV5 && looks_like_version_refusal(e)) {
         fallback_to_311 = true;

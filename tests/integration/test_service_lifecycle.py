@@ -5,6 +5,7 @@ in the middle of traffic."""
 import os
 import signal
 import socket
+import threading
 import time
 
 from harness import outbox_db
@@ -128,3 +129,47 @@ def test_sigterm_under_load_exits_zero_within_5s_and_loses_nothing(tmp_path, loc
           f"{len(set(seqs))} delivered, {len(seqs) - len(set(seqs))} duplicates")
     assert gw.stop() == 0
     observer.close()
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: a cloud endpoint that hangs
+    in the TLS handshake (a middlebox, a dead load balancer)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"mqtts://localhost:{self.port}"
+        self.accepted: list[socket.socket] = []
+        self.sock.settimeout(0.2)
+        self._stop = False
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.accepted.append(conn)
+            except (socket.timeout, OSError):
+                continue
+
+    def close(self):
+        self._stop = True
+        self._thread.join(timeout=5)
+        for c in self.accepted:
+            c.close()
+        self.sock.close()
+
+
+def test_sigterm_while_a_remote_hangs_in_its_tls_handshake_exits_within_5s(tmp_path, local_broker, pki):
+    silent = SilentServer()
+    config = bridge_config(local_broker, {"ops": remote(silent, pki)}, [{"pattern": "a/#"}])
+    gw = Gateway(str(tmp_path), config)
+    gw.start(wait_for=("Connected. local",))
+    wait_until(lambda: silent.accepted, timeout=10, what="the gateway's TCP connection to the silent server")
+    t0 = time.monotonic()
+    assert gw.stop(signal.SIGTERM, timeout=5.0) == 0
+    print(f"\nSIGTERM during a hanging TLS handshake: stopped in {time.monotonic() - t0:.2f}s")
+    silent.close()
