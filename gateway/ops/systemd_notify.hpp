@@ -1,5 +1,5 @@
 #pragma once
-// The service manager's notification protocol (sd_notify), spoken directly:
+// The service manager's notification protocol, through libsystemd's sd_notify:
 // one datagram per state change to the socket in $NOTIFY_SOCKET. Without that
 // variable (not started by systemd with Type=notify) every call does nothing.
 //
@@ -10,6 +10,7 @@
 //   STATUS=...    one line a person sees in `systemctl status`
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -19,11 +20,8 @@ class SystemdNotifier {
  public:
   // Reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID from the environment.
   SystemdNotifier();
-  ~SystemdNotifier();
-  SystemdNotifier(const SystemdNotifier&) = delete;
-  SystemdNotifier& operator=(const SystemdNotifier&) = delete;
 
-  bool enabled() const { return fd_ >= 0; }
+  bool enabled() const { return enabled_; }
   // How often to send WATCHDOG=1 (half the watchdog timeout); nullopt without a watchdog.
   std::optional<std::chrono::milliseconds> watchdog_interval() const { return watchdog_interval_; }
 
@@ -36,8 +34,7 @@ class SystemdNotifier {
  private:
   void send(const std::string& state);
 
-  int fd_ = -1;
-  std::string address_;  // a path, or "\0name" for an abstract socket
+  bool enabled_ = false;
   std::optional<std::chrono::milliseconds> watchdog_interval_;
 };
 
