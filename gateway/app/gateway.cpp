@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "ops/clock_check.hpp"
 #include "rules/subscription_merge.hpp"
@@ -115,7 +116,11 @@ void Gateway::stop() {
   if (local_) local_->stop();
   accepting_ = false;
   if (store_) store_->flush();
-  for (auto& [name, link] : remotes_) link->stop();
+  // Each remote says "offline" and disconnects, all at once: an unresponsive
+  // one may take its whole disconnect timeout, and SIGTERM must end in seconds.
+  std::vector<std::thread> stopping;
+  for (auto& [name, link] : remotes_) stopping.emplace_back([l = link.get()] { l->stop(); });
+  for (auto& t : stopping) t.join();
   std::unique_lock<std::shared_mutex> lock(lifecycle_mu_);  // wait for ingest() calls still running
   rules_.reset();
   remotes_.clear();
