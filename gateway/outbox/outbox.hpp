@@ -112,6 +112,11 @@ struct OutboxOptions {
   // long for company: a crash inside it only sends those messages again.
   std::chrono::milliseconds ack_delay{20};
   std::size_t max_batch = 4096;
+  // Messages handed to the outbox but not yet taken by the writer may hold at
+  // most this many bytes of memory; beyond it, adding one waits until the
+  // writer has taken a batch (the local broker keeps the rest in edgebridge's
+  // persistent session meanwhile). Bounds RAM under bursts of large messages.
+  std::size_t max_pending_bytes = 16u << 20;
   WallClock clock = [] { return std::chrono::system_clock::now(); };
   // Called on the writer thread after every committed batch; keep it short.
   std::function<void(const OutboxCommitReport&)> on_commit;

@@ -64,6 +64,7 @@ void Writer::stop() {
     stopping_ = true;
   }
   work_cv_.notify_one();
+  space_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   checkpointer_.stop();
   for (QueueImpl* q : queues_) q->close_reader();
@@ -79,10 +80,20 @@ void Writer::stop() {
 bool Writer::push(Op op) {
   bool sooner = false;  // this op may make the queued batch due sooner: wake the writer
   {
-    std::lock_guard<std::mutex> lock(m_);
+    std::unique_lock<std::mutex> lock(m_);
+    if (op.kind == Op::Kind::insert) {
+      // Back-pressure: never let accepted-but-untaken messages grow without bound.
+      space_cv_.wait(lock, [&] {
+        return stopping_ || pending_insert_bytes_ == 0 ||
+               pending_insert_bytes_ + op.bytes <= options_.max_pending_bytes;
+      });
+    }
     if (stopping_) return false;
     switch (op.kind) {
-      case Op::Kind::insert: sooner = inserts_queued_++ == 0; break;
+      case Op::Kind::insert:
+        sooner = inserts_queued_++ == 0;
+        pending_insert_bytes_ += op.bytes;
+        break;
       case Op::Kind::ack:
         if (acks_queued_++ == 0) {
           first_ack_queued_ = std::chrono::steady_clock::now();
@@ -205,7 +216,10 @@ void Writer::run() {
       batch.reserve(n);
       for (std::size_t i = 0; i < n; ++i) {
         switch (ops_.front().kind) {
-          case Op::Kind::insert: --inserts_queued_; break;
+          case Op::Kind::insert:
+            --inserts_queued_;
+            pending_insert_bytes_ -= ops_.front().bytes;
+            break;
           case Op::Kind::ack: --acks_queued_; break;
           case Op::Kind::task: --tasks_queued_; break;
         }
@@ -215,6 +229,7 @@ void Writer::run() {
       taken = processed_ + n;
       final = stopping_ && ops_.empty();
     }
+    if (!batch.empty()) space_cv_.notify_all();
     const auto now = std::chrono::steady_clock::now();
     const bool tick = now >= next_tick || final;
     if (tick) next_tick = now + 1s;

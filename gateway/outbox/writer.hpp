@@ -137,6 +137,8 @@ class Writer {
 
   std::mutex m_;
   std::condition_variable work_cv_, done_cv_;
+  std::condition_variable space_cv_;  // insert() waits here while pending_insert_bytes_ is over the bound
+  std::size_t pending_insert_bytes_ = 0;  // bytes of the inserts in ops_
   std::deque<Op> ops_;
   std::size_t inserts_queued_ = 0, acks_queued_ = 0, tasks_queued_ = 0;  // in ops_
   std::chrono::steady_clock::time_point first_ack_queued_{};  // while acks_queued_ > 0

@@ -3,7 +3,9 @@
 // the next one, and acknowledgements alone wait for company.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "outbox/outbox.hpp"
@@ -124,4 +126,36 @@ TEST_CASE("acknowledgements in any order and with gaps delete exactly the acknow
   CHECK(c.acked == 6);
   CHECK(c.depth == 4);
   CHECK(c.depth_bytes == 4 * 2);  // topic "t" + a one-digit payload each
+}
+
+TEST_CASE("a message beyond max_pending_bytes waits for the writer to take the queued ones", "[outbox][batching]") {
+  ScratchDir dir;
+  CommitLog log;
+  OutboxOptions o = options_for(dir);
+  o.max_batch_delay = 300ms;     // the writer takes the queued messages only after this
+  o.max_pending_bytes = 2500;    // two 1,000-byte messages fit, a third does not
+  log.attach(o);
+  OutboxStore store(o);
+  OutboxQueue& q = store.queue("ops", OutboxLimits{});
+  const std::string kilobyte(1000, 'x');
+
+  REQUIRE(q.enqueue(make_message("t", "1" + kilobyte)) == Delivery::ok);
+  REQUIRE(eventually([&] { return log.messages() == 1; }));  // committed at once: the clock for 300 ms starts
+  REQUIRE(q.enqueue(make_message("t", "2" + kilobyte)) == Delivery::ok);
+  REQUIRE(q.enqueue(make_message("t", "3" + kilobyte)) == Delivery::ok);
+
+  std::atomic<bool> fourth_accepted{false};
+  Delivery fourth = Delivery::error;
+  std::thread producer([&] {  // Catch's assertions are not for other threads: keep the result
+    fourth = q.enqueue(make_message("t", "4" + kilobyte));
+    fourth_accepted = true;
+  });
+  std::this_thread::sleep_for(100ms);  // well inside the writer's 300 ms wait
+  CHECK_FALSE(fourth_accepted.load());
+  REQUIRE(eventually([&] { return log.messages() == 4; }));
+  producer.join();
+  CHECK(fourth == Delivery::ok);
+  const auto rows = q.read_after(0, 10);
+  REQUIRE(rows.size() == 4);
+  for (std::size_t i = 0; i < rows.size(); ++i) CHECK(rows[i].message.payload.substr(0, 1) == std::to_string(i + 1));
 }
