@@ -102,7 +102,7 @@ TEST_CASE("corruption found while running moves the file aside and counts the lo
   fill(q, 2000);
   store.flush();
   checkpoint(o.path);
-  write_garbage(o.path, 4096, fs::file_size(o.path) - 4096);
+  write_garbage(o.path, 4096, static_cast<std::size_t>(fs::file_size(o.path)) - 4096);
 
   // The forwarder's read finds the damage; the writer checks the file and replaces it.
   CHECK(q.read_after(0, 100).empty());
