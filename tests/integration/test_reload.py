@@ -49,6 +49,16 @@ def start(tmp_path, local_broker, config: dict) -> Gateway:
     return gw.start(wait_for=("Connected. local", "Connected. remote=ops"))
 
 
+def start_with_replaceable_tls(tmp_path, local_broker, cloud_broker, pki, check_interval: str) -> tuple[Gateway, dict]:
+    """A gateway whose remote "ops" reads its client certificate and key from
+    copies the test may replace, looked at every `check_interval`."""
+    tls = client_files(tmp_path, pki)
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
+                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
+                           gateway={"tls_check_interval": check_interval})
+    return start(tmp_path, local_broker, config), tls
+
+
 def stream(local_broker, topic: str) -> tuple[SequencePublisher, object]:
     publisher = SequencePublisher(local_broker.port, topic, COUNT, RATE)
     return publisher, publisher.start_thread()
@@ -138,11 +148,7 @@ def test_a_broken_bridge_yaml_on_sighup_is_refused_and_the_old_mappings_keep_wor
 
 def test_a_rotated_client_certificate_is_used_without_a_restart_and_nothing_is_lost(tmp_path, local_broker,
                                                                                     cloud_broker, pki):
-    tls = client_files(tmp_path, pki)
-    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
-                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
-                           gateway={"tls_check_interval": "1s"})
-    gw = start(tmp_path, local_broker, config)
+    gw, tls = start_with_replaceable_tls(tmp_path, local_broker, cloud_broker, pki, "1s")
     cloud_broker.wait_log("u'test-gw'")  # use_identity_as_username: the CN is the user name
     cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
 
@@ -168,11 +174,7 @@ def test_a_rotated_client_certificate_is_used_without_a_restart_and_nothing_is_l
 
 def test_a_rotation_to_a_key_that_does_not_match_is_refused_and_the_connection_stays(tmp_path, local_broker,
                                                                                      cloud_broker, pki):
-    tls = client_files(tmp_path, pki)
-    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
-                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
-                           gateway={"tls_check_interval": "1s"})
-    gw = start(tmp_path, local_broker, config)
+    gw, tls = start_with_replaceable_tls(tmp_path, local_broker, cloud_broker, pki, "1s")
     cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
     local = local_client(local_broker)
 
@@ -303,11 +305,7 @@ def test_reload_recreates_only_the_devices_whose_entry_changed(tmp_path, local_b
 
 def test_sighup_rereads_rotated_tls_files_without_waiting_for_the_next_check(tmp_path, local_broker, cloud_broker,
                                                                            pki):
-    tls = client_files(tmp_path, pki)
-    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
-                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
-                           gateway={"tls_check_interval": "1h"})
-    gw = start(tmp_path, local_broker, config)
+    gw, tls = start_with_replaceable_tls(tmp_path, local_broker, cloud_broker, pki, "1h")
     cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
 
     rotated = pki.ca.issue(f"hup-{os.getpid()}-{id(tmp_path)}", "test-gw-hup", chain=True)
@@ -326,11 +324,7 @@ def test_sighup_rereads_rotated_tls_files_without_waiting_for_the_next_check(tmp
 
 def test_a_certificate_written_long_before_its_key_is_not_used_until_the_key_matches(tmp_path, local_broker,
                                                                                      cloud_broker, pki):
-    tls = client_files(tmp_path, pki)
-    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki, tls=tls)},
-                           [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}],
-                           gateway={"tls_check_interval": "1s"})
-    gw = start(tmp_path, local_broker, config)
+    gw, tls = start_with_replaceable_tls(tmp_path, local_broker, cloud_broker, pki, "1s")
 
     rotated = pki.ca.issue(f"slow-{os.getpid()}-{id(tmp_path)}", "test-gw-slow", chain=True)
     replace_by_rename(rotated.cert, tls["cert_file"])
