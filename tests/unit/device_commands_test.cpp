@@ -9,38 +9,12 @@
 #include "catalog.hpp"
 #include "config/loader.hpp"
 #include "core/device.hpp"
+#include "recording_ingress.hpp"
 
 using namespace edgebridge;
+using edgebridge::test::RecordingIngress;
 
 namespace {
-
-class RecordingIngress final : public Ingress {
- public:
-  void ingest(const Source& source, Message message) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    CHECK(source.kind == SourceKind::device);
-    messages_.push_back(std::move(message));
-  }
-  // The payloads published on `topic`, waiting up to `timeout` for `count` of them.
-  std::vector<nlohmann::json> wait(const std::string& topic, std::size_t count,
-                                   std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      std::vector<nlohmann::json> out;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        for (const auto& m : messages_)
-          if (m.topic == topic) out.push_back(nlohmann::json::parse(m.payload));
-      }
-      if (out.size() >= count || std::chrono::steady_clock::now() > deadline) return out;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Message> messages_;
-};
 
 struct Loaded {
   DeviceCatalog catalog = device_catalog();

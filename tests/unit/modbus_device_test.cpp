@@ -13,38 +13,13 @@
 #include "catalog.hpp"
 #include "config/loader.hpp"
 #include "core/timestamps.hpp"
+#include "recording_ingress.hpp"
 
 using namespace edgebridge;
+using edgebridge::test::RecordingIngress;
 using namespace std::chrono_literals;
 
 namespace {
-
-class RecordingIngress final : public Ingress {
- public:
-  void ingest(const Source& source, Message message) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    CHECK(source.kind == SourceKind::device);
-    messages_.push_back(std::move(message));
-    cv_.notify_all();
-  }
-  // The messages on `topic`, once there are at least `count` (or after 10 s).
-  std::vector<Message> wait_for(const std::string& topic, std::size_t count) {
-    std::unique_lock<std::mutex> lock(mu_);
-    std::vector<Message> out;
-    cv_.wait_for(lock, 10s, [&] {
-      out.clear();
-      for (const auto& m : messages_)
-        if (m.topic == topic) out.push_back(m);
-      return out.size() >= count;
-    });
-    return out;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Message> messages_;
-};
 
 double metric(const DeviceEndpoint& d, const std::string& name) {
   for (const auto& [n, v] : d.metrics())
