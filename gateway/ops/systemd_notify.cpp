@@ -5,15 +5,11 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 namespace edgebridge {
 
 SystemdNotifier::SystemdNotifier() {
-  const char* socket_path = std::getenv("NOTIFY_SOCKET");
-  enabled_ = socket_path && *socket_path;
-  if (!enabled_) return;
   std::uint64_t usec = 0;
   // > 0 when WatchdogSec= is set for this process (WATCHDOG_USEC, WATCHDOG_PID).
   if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
@@ -21,7 +17,7 @@ SystemdNotifier::SystemdNotifier() {
 }
 
 void SystemdNotifier::send(const std::string& state) {
-  if (!enabled_) return;
+  // sd_notify does nothing (returns 0) when NOTIFY_SOCKET is not set.
   if (const int rc = sd_notify(0, state.c_str()); rc < 0)
     spdlog::debug("sd_notify failed. state=\"{}\" error=\"{}\"", state, std::strerror(-rc));
 }
@@ -38,7 +34,5 @@ void SystemdNotifier::reloading() {
 void SystemdNotifier::stopping() { send("STOPPING=1\nSTATUS=Stopping"); }
 
 void SystemdNotifier::watchdog() { send("WATCHDOG=1"); }
-
-void SystemdNotifier::status(const std::string& text) { send("STATUS=" + text); }
 
 }  // namespace edgebridge

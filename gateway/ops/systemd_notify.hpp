@@ -7,7 +7,7 @@
 //   RELOADING=1   while re-reading bridge.yaml after SIGHUP
 //   STOPPING=1    when SIGTERM starts the shutdown
 //   WATCHDOG=1    at half of WatchdogSec ($WATCHDOG_USEC), from the main loop
-//   STATUS=...    one line a person sees in `systemctl status`
+//   STATUS=...    with READY, one line a person sees in `systemctl status`
 
 #include <chrono>
 #include <cstdint>
@@ -21,7 +21,6 @@ class SystemdNotifier {
   // Reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID from the environment.
   SystemdNotifier();
 
-  bool enabled() const { return enabled_; }
   // How often to send WATCHDOG=1 (half the watchdog timeout); nullopt without a watchdog.
   std::optional<std::chrono::milliseconds> watchdog_interval() const { return watchdog_interval_; }
 
@@ -29,12 +28,10 @@ class SystemdNotifier {
   void reloading();
   void stopping();
   void watchdog();
-  void status(const std::string& text);
 
  private:
   void send(const std::string& state);
 
-  bool enabled_ = false;
   std::optional<std::chrono::milliseconds> watchdog_interval_;
 };
 
