@@ -8,8 +8,6 @@
 #include <stdexcept>
 #include <thread>
 
-#include "ops/clock_check.hpp"
-#include "rules/subscription_merge.hpp"
 
 namespace edgebridge {
 namespace {
@@ -67,31 +65,14 @@ void Gateway::start() {
     spdlog::error("Outbox was corrupt and has been moved aside; starting empty. moved_to={}", moved);
 
   auto routes = router();
-  // Remotes wait for a plausible clock (TLS needs one); everything else runs.
-  auto clock = std::make_shared<ClockCheck>();
-  for (const auto& r : config_.remotes) {
-    auto& queue = store_->queue(r.name, r.outbox);
-    auto link = std::make_unique<RemoteLink>(r, config_.gateway, queue, *this);
-    link->set_subscriptions(routes->remote_subscriptions(r.name));
-    link->set_connect_gate([clock] { return clock->problem(); });
-    remotes_.emplace(r.name, std::move(link));
-  }
+  for (const auto& r : config_.remotes) remotes_.emplace(r.name, make_remote_link(r, config_.gateway, *routes));
   local_ = std::make_unique<MqttSession>(local_options(config_),
                                          [this](Message m) { ingest(Source::local(), std::move(m)); });
-  auto local_subscriptions = routes->local_subscriptions();
-  if (config_.rules && !config_.rules->rules.empty()) {
-    RulesEngine::Options rule_options;
-    rule_options.state_path = options.path;  // holds live next to the outbox, in their own table
-    rules_ = std::make_unique<RulesEngine>(config_.rules, static_cast<RuleEffects&>(*this), rule_options);
-    for (const auto& filter : rules_->filters()) local_subscriptions.push_back({filter, 1});
-  }
-  local_->set_subscriptions(merge_subscriptions(local_subscriptions));
+  rules_ = make_rules_engine(config_);
+  local_->set_subscriptions(local_subscriptions(*routes));
 
-  for (const auto& d : config_.devices) {
-    for (const auto& kind : catalog_) {
-      if (kind->type() == d.type) devices_.emplace(d.name, kind->create(d));
-    }
-  }
+  for (const auto& d : config_.devices)
+    if (auto device = make_device(d)) devices_.emplace(d.name, std::move(device));
 
   accepting_ = true;
   started_ = true;

@@ -18,6 +18,7 @@
 #include "core/device.hpp"
 #include "core/ingress.hpp"
 #include "mqtt/mqtt_session.hpp"
+#include "ops/clock_check.hpp"
 #include "outbox/outbox.hpp"
 #include "routing/router.hpp"
 #include "rules/rule_effects.hpp"
@@ -75,6 +76,12 @@ class Gateway final : public Ingress, private RuleEffects {
   // The local broker's subscriptions: the routes' and the rules' FROM filters.
   std::vector<Subscription> local_subscriptions(const Router& routes) const;
   std::unique_ptr<RulesEngine> make_rules_engine(const Config& config);
+  // A remote's link on its outbox queue (kept by name), subscribed to what
+  // `routes` maps from it, waiting for a plausible clock before it connects.
+  std::unique_ptr<RemoteLink> make_remote_link(const RemoteConfig& remote, const GatewaySettings& gateway,
+                                               const Router& routes);
+  // The device from its kind in the catalog (null for a type no kind has).
+  std::unique_ptr<DeviceEndpoint> make_device(const DeviceConfig& device) const;
   // Routes a message in and hands it to the rules; the worst delivery result.
   Delivery dispatch(const Source& source, const Message& message, std::string* why = nullptr);
   Delivery deliver(const Route& route, std::string* why);
@@ -95,7 +102,8 @@ class Gateway final : public Ingress, private RuleEffects {
   std::map<std::string, std::unique_ptr<RemoteLink>> remotes_;
   std::map<std::string, std::unique_ptr<DeviceEndpoint>> devices_;
   std::unique_ptr<RulesEngine> rules_;  // null when bridge.yaml has no rules
-  std::unique_ptr<TlsWatcher> tls_watcher_;  // certificate rotation (tls_watcher.hpp)
+  std::unique_ptr<TlsWatcher> tls_watcher_;
+  ClockCheck clock_;  // remotes connect only once the clock is plausible (ops/clock_check.hpp)  // certificate rotation (tls_watcher.hpp)
   std::atomic<bool> started_{false};
   std::atomic<bool> accepting_{false};
   // ingest() holds it shared; stop() takes it exclusively before destroying endpoints.

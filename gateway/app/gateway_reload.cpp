@@ -19,7 +19,6 @@
 #include <algorithm>
 
 #include "app/gateway.hpp"
-#include "ops/clock_check.hpp"
 #include "rules/rule_config.hpp"
 #include "rules/subscription_merge.hpp"
 
@@ -57,6 +56,21 @@ std::vector<Subscription> Gateway::local_subscriptions(const Router& routes) con
   return merge_subscriptions(subscriptions);
 }
 
+std::unique_ptr<RemoteLink> Gateway::make_remote_link(const RemoteConfig& remote, const GatewaySettings& gateway,
+                                                      const Router& routes) {
+  auto link = std::make_unique<RemoteLink>(remote, gateway, store_->queue(remote.name, remote.outbox), *this);
+  link->set_subscriptions(routes.remote_subscriptions(remote.name));
+  // TLS needs a plausible clock; everything else runs meanwhile.
+  link->set_connect_gate([this] { return clock_.problem(); });
+  return link;
+}
+
+std::unique_ptr<DeviceEndpoint> Gateway::make_device(const DeviceConfig& device) const {
+  for (const auto& kind : catalog_)
+    if (kind->type() == device.type) return kind->create(device);
+  return nullptr;
+}
+
 std::unique_ptr<RulesEngine> Gateway::make_rules_engine(const Config& config) {
   if (!config.rules || config.rules->rules.empty()) return nullptr;
   RulesEngine::Options options;
@@ -79,14 +93,10 @@ ConfigDiff Gateway::reload(Config loaded) {
   if (rules_) rules_->stop();  // its timer thread uses the endpoint maps
   for (const auto& name : diff.remotes_changed) remotes_.at(name)->stop();
   std::map<std::string, std::unique_ptr<RemoteLink>> fresh_links;
-  auto clock = std::make_shared<ClockCheck>();
   for (const auto& r : next.remotes) {
     if (!contains(diff.remotes_added, r.name) && !contains(diff.remotes_changed, r.name)) continue;
-    auto& queue = store_->queue(r.name, r.outbox);  // same queue (by name) as before: nothing stored is lost
-    auto link = std::make_unique<RemoteLink>(r, next.gateway, queue, *this);
-    link->set_connect_gate([clock] { return clock->problem(); });  // as in start(): wait for a plausible clock
-    link->set_subscriptions(routes->remote_subscriptions(r.name));
-    fresh_links.emplace(r.name, std::move(link));
+    // The same queue (by name) as before: nothing stored is lost.
+    fresh_links.emplace(r.name, make_remote_link(r, next.gateway, *routes));
   }
 
   // 2. Swap, with no message in flight through the gateway.
@@ -141,9 +151,7 @@ ConfigDiff Gateway::reload(Config loaded) {
   std::map<std::string, std::unique_ptr<DeviceEndpoint>> fresh_devices;
   for (const auto& d : config_.devices) {
     if (!contains(diff.devices_added, d.name) && !contains(diff.devices_changed, d.name)) continue;
-    for (const auto& kind : catalog_) {
-      if (kind->type() != d.type) continue;
-      auto device = kind->create(d);
+    if (auto device = make_device(d)) {
       device->start(*this);
       fresh_devices.emplace(d.name, std::move(device));
     }
