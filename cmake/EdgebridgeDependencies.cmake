@@ -2,7 +2,6 @@
 # Their headers are SYSTEM includes so their warnings never stop our build.
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
-find_package(PahoMqttCpp REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
@@ -12,6 +11,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 pkg_check_modules(LIBMODBUS REQUIRED IMPORTED_TARGET libmodbus)
 pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+pkg_check_modules(LIBMOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 
 # yaml-cpp 0.7 exports a plain "yaml-cpp" target without usage requirements on
 # some distributions; wrap it so the include path is SYSTEM.

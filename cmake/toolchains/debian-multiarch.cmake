@@ -37,7 +37,7 @@ if(_eb_root)
   set(_eb_includes ${_eb_root}/usr/include/${EDGEBRIDGE_CROSS_TRIPLET} ${_eb_root}/usr/include)
   set(CMAKE_C_STANDARD_INCLUDE_DIRECTORIES ${_eb_includes})
   set(CMAKE_CXX_STANDARD_INCLUDE_DIRECTORIES ${_eb_includes})
-  # The libraries' own dependencies (libpaho-mqttpp3 -> libpaho-mqtt3as -> libssl3) are found there too.
+  # The libraries' own dependencies (libmosquitto1 -> libssl3) are found there too.
   set(_eb_rpath_link "-Wl,-rpath-link,${_eb_root}/usr/lib/${EDGEBRIDGE_CROSS_TRIPLET}:${_eb_root}/lib/${EDGEBRIDGE_CROSS_TRIPLET}")
   set(CMAKE_EXE_LINKER_FLAGS_INIT "${_eb_rpath_link}")
   set(CMAKE_SHARED_LINKER_FLAGS_INIT "${_eb_rpath_link}")

@@ -1,7 +1,13 @@
 #pragma once
-// The running gateway: it owns the endpoints (local broker session, remote
-// links, device adapters), the outbox store and the current router, and moves
-// every message from its source to the routes the router picks.
+// The running gateway: it owns the event loop and what lives on it (the local
+// broker connection, the remote links with their forwarders), the outbox
+// store, the devices and the rules, and moves every message from its source to
+// the routes the router picks.
+//
+// Threads: the event loop thread runs every MQTT connection, the routing and
+// the rules' evaluation; devices, the rules' hold timer, the TLS watcher and
+// the observer hand their work to it (post/call). start(), stop() and
+// reload() are called from the main thread; the getters from any thread.
 
 #include <atomic>
 #include <map>
@@ -9,15 +15,16 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/config_diff.hpp"
-#include "app/remote_link.hpp"
+#include "app/endpoints.hpp"
 #include "app/tls_watcher.hpp"
 #include "config/config.hpp"
 #include "core/device.hpp"
+#include "core/event_loop.hpp"
 #include "core/ingress.hpp"
-#include "mqtt/mqtt_session.hpp"
 #include "ops/clock_check.hpp"
 #include "outbox/outbox.hpp"
 #include "routing/router.hpp"
@@ -35,17 +42,29 @@ struct GatewayCounters {
   std::atomic<std::uint64_t> to_outbox{0};
   std::atomic<std::uint64_t> device_commands{0};
   std::atomic<std::uint64_t> unrouted{0};
+  std::atomic<std::uint64_t> dead_letters{0};
+};
+
+struct GatewayOptions {
+  // How long a message the local broker keeps for us may wait for its commit
+  // (most are acknowledged by their remote sooner and never written).
+  std::chrono::milliseconds commit_delay{10};
+  // What the graceful parts of stop() may take (offline status, DISCONNECT).
+  std::chrono::milliseconds stop_timeout{2000};
 };
 
 class Gateway final : public Ingress, private RuleEffects {
  public:
-  Gateway(Config config, const DeviceCatalog& catalog);
+  // Production: the real connections and the device kinds of `catalog`.
+  Gateway(Config config, const DeviceCatalog& catalog, GatewayOptions options = {});
+  // Tests: endpoints from `factory`.
+  Gateway(Config config, std::unique_ptr<EndpointFactory> factory, GatewayOptions options = {});
   ~Gateway() override;
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  // Opens the outbox and starts every endpoint. Throws std::runtime_error when
-  // the state directory cannot hold the outbox.
+  // Opens the outbox and starts the loop and every endpoint. Throws
+  // std::runtime_error when the state directory cannot hold the outbox.
   void start();
   // Stops taking input, commits the outbox, disconnects cleanly.
   void stop();
@@ -55,6 +74,9 @@ class Gateway final : public Ingress, private RuleEffects {
   // Defined in gateway_reload.cpp. Returns what changed.
   ConfigDiff reload(Config next);
 
+  // Any thread: a message from a device or a rule. Handled on the loop, after
+  // whatever the loop is doing now (a result published from inside a delivery
+  // waits for that delivery to finish).
   void ingest(const Source& source, Message message) override;
 
   const Config& config() const { return config_; }
@@ -66,11 +88,12 @@ class Gateway final : public Ingress, private RuleEffects {
   std::vector<RuleMetrics> rule_metrics() const;
   // Per device, by name: its adapter's metrics() (for /metrics and the stats topic).
   std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> device_metrics() const;
-  // Publishes on the local broker session (buffered while it is down); false if not taken.
+  // Any thread: publishes on the local broker connection (kept while it is
+  // down); false when the gateway is not running.
   bool publish_to_local_broker(const Message& message);
+  EventLoop& loop() { return loop_; }
 
  private:
-  std::shared_ptr<const Router> router() const;
   // Starts watching the remotes' TLS files (end of start()).
   void watch_tls_files();
   // The local broker's subscriptions: the routes' and the rules' FROM filters.
@@ -78,36 +101,44 @@ class Gateway final : public Ingress, private RuleEffects {
   std::unique_ptr<RulesEngine> make_rules_engine(const Config& config);
   // A remote's link on its outbox queue (kept by name), subscribed to what
   // `routes` maps from it, waiting for a plausible clock before it connects.
-  std::unique_ptr<RemoteLink> make_remote_link(const RemoteConfig& remote, const GatewaySettings& gateway,
-                                               const Router& routes);
-  // The device from its kind in the catalog (null for a type no kind has).
-  std::unique_ptr<DeviceEndpoint> make_device(const DeviceConfig& device) const;
-  // Routes a message in and hands it to the rules; the worst delivery result.
-  Delivery dispatch(const Source& source, const Message& message, std::string* why = nullptr);
-  Delivery deliver(const Route& route, std::string* why);
+  std::unique_ptr<RemoteEndpoint> make_remote(const RemoteConfig& remote, const GatewaySettings& gateway,
+                                              const Router& routes);
+  // Loop thread: a message from its source through the router (and the rules).
+  Delivery dispatch(const Source& source, const Message& message, std::uint64_t receipt, std::string* why);
+  Delivery deliver(const Route& route, std::uint64_t receipt, std::string* why);
+  void on_local_message(Message message, std::uint64_t receipt);
+  void on_remote_message(const std::string& remote, Message message);
+  void on_dead_letter(const std::string& remote, const Message& message, const DeadLetter& why);
+  void check_pressure();
+  // Runs `task` on the loop and waits; stops remotes and waits for them.
+  void stop_remotes(std::vector<RemoteEndpoint*> links);
 
-  // RuleEffects: what rule actions do.
+  // RuleEffects: what rule actions do (from the loop, or the rules' timer thread).
   Delivery publish_local(const std::string& rule, const Message& message, std::string& why) override;
   Delivery publish_remote(const std::string& remote, const Message& message, std::string& why) override;
   Delivery command(const std::string& device, const std::string& name, const nlohmann::json& args,
                    std::string& why) override;
 
   Config config_;
-  const DeviceCatalog& catalog_;
+  std::unique_ptr<EndpointFactory> factory_;
+  const GatewayOptions options_;
   GatewayCounters counters_;
-  std::shared_ptr<const Router> router_;
-  mutable std::mutex router_mu_;
+  EventLoop loop_;
+  std::thread loop_thread_;
+  std::shared_ptr<const Router> router_;  // loop thread
   std::unique_ptr<OutboxStore> store_;
-  std::unique_ptr<MqttSession> local_;
-  std::map<std::string, std::unique_ptr<RemoteLink>> remotes_;
+  std::unique_ptr<LocalEndpoint> local_;
+  std::map<std::string, std::unique_ptr<RemoteEndpoint>> remotes_;
   std::map<std::string, std::unique_ptr<DeviceEndpoint>> devices_;
   std::unique_ptr<RulesEngine> rules_;  // null when bridge.yaml has no rules
   std::unique_ptr<TlsWatcher> tls_watcher_;
-  ClockCheck clock_;  // remotes connect only once the clock is plausible (ops/clock_check.hpp)  // certificate rotation (tls_watcher.hpp)
+  ClockCheck clock_;  // remotes connect only once the clock is plausible (ops/clock_check.hpp)
   std::atomic<bool> started_{false};
   std::atomic<bool> accepting_{false};
-  // ingest() holds it shared; stop() takes it exclusively before destroying endpoints.
-  mutable std::shared_mutex lifecycle_mu_;
+  bool reading_paused_ = false;  // loop thread: the outbox asked the local link to stop reading
+  // Held shared by the getters that walk the maps; the loop thread holds it
+  // exclusively while it changes them (start, reload, stop).
+  mutable std::shared_mutex maps_mu_;
 };
 
 }  // namespace edgebridge

@@ -2,18 +2,12 @@
 // while messages keep flowing.
 //
 // Order of a reload, so that nothing stored is lost and no endpoint is used
-// while it is being replaced:
-//  1. Outside the lock: build the new router; stop the rules' timer; stop the
-//     links of changed remotes (they stay in the map: messages routed to them
-//     keep going into their outbox queue, which outlives the link); create the
-//     links of added and changed remotes (not started).
-//  2. Under lifecycle_mu_ held exclusively (no ingest() runs): swap the router,
-//     the remote links, take out removed and changed devices, replace the rules
-//     engine, replace the configuration. Nothing here waits on the network.
-//  3. Outside the lock: stop what was taken out; create and start the new
-//     devices and put them in; start the new links; update the subscriptions
-//     (after the router swap, so a message on a new filter has its route);
-//     restart the rules' timer; re-read the TLS files.
+// while it is being replaced (see Gateway::reload below for each step): the
+// main thread prepares and waits for the goodbyes of the links that go; one
+// task on the event loop swaps router, links, rules and configuration between
+// two messages (nothing there waits on the network); the main thread then
+// stops and starts the devices that changed, restarts the rules' timer and
+// re-reads the TLS files.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -40,10 +34,11 @@ std::string joined(const std::vector<std::string>& names) {
 void Gateway::watch_tls_files() {
   tls_watcher_ = std::make_unique<TlsWatcher>(config_.gateway.tls_check_interval,
                                               [this](const std::string& remote, const TlsConfig& tls) {
-                                                std::shared_lock<std::shared_mutex> lock(lifecycle_mu_);
-                                                if (!accepting_.load()) return;
-                                                if (auto it = remotes_.find(remote); it != remotes_.end())
-                                                  it->second->reload_tls(tls);
+                                                loop_.post([this, remote, tls] {
+                                                  if (!accepting_.load()) return;
+                                                  if (auto it = remotes_.find(remote); it != remotes_.end())
+                                                    it->second->reload_tls(tls);
+                                                });
                                               });
   tls_watcher_->set_remotes(config_.remotes);
   tls_watcher_->start();
@@ -56,19 +51,20 @@ std::vector<Subscription> Gateway::local_subscriptions(const Router& routes) con
   return merge_subscriptions(subscriptions);
 }
 
-std::unique_ptr<RemoteLink> Gateway::make_remote_link(const RemoteConfig& remote, const GatewaySettings& gateway,
-                                                      const Router& routes) {
-  auto link = std::make_unique<RemoteLink>(remote, gateway, store_->queue(remote.name, remote.outbox), *this);
-  link->set_subscriptions(routes.remote_subscriptions(remote.name));
+std::unique_ptr<RemoteEndpoint> Gateway::make_remote(const RemoteConfig& remote, const GatewaySettings& gateway,
+                                                     const Router& routes) {
+  RemoteHooks hooks;
+  hooks.on_message = [this](const std::string& name, Message m) { on_remote_message(name, std::move(m)); };
+  hooks.on_dead_letter = [this](const std::string& name, const Message& m, const DeadLetter& why) {
+    on_dead_letter(name, m, why);
+  };
+  hooks.releases = local_ ? &local_->releases() : nullptr;
   // TLS needs a plausible clock; everything else runs meanwhile.
-  link->set_connect_gate([this] { return clock_.problem(); });
+  hooks.connect_gate = [this] { return clock_.problem(); };
+  // The same queue (by name) as before a reload: nothing stored is lost.
+  auto link = factory_->remote(loop_, remote, gateway, store_->queue(remote.name, remote.outbox), std::move(hooks));
+  link->set_subscriptions(routes.remote_subscriptions(remote.name));
   return link;
-}
-
-std::unique_ptr<DeviceEndpoint> Gateway::make_device(const DeviceConfig& device) const {
-  for (const auto& kind : catalog_)
-    if (kind->type() == device.type) return kind->create(device);
-  return nullptr;
 }
 
 std::unique_ptr<RulesEngine> Gateway::make_rules_engine(const Config& config) {
@@ -88,85 +84,82 @@ ConfigDiff Gateway::reload(Config loaded) {
     return diff;
   }
 
-  // 1. Prepare, outside the lock.
+  // 1. Prepare: the new router; the rules' timer stops (it acts on the maps);
+  //    the links of changed and removed remotes say goodbye. A changed link
+  //    stays in the map meanwhile: what is routed to it goes into its queue,
+  //    which outlives the link.
   auto routes = std::make_shared<const Router>(next.topics, next.devices);
-  if (rules_) rules_->stop();  // its timer thread uses the endpoint maps
-  for (const auto& name : diff.remotes_changed) remotes_.at(name)->stop();
-  std::map<std::string, std::unique_ptr<RemoteLink>> fresh_links;
-  for (const auto& r : next.remotes) {
-    if (!contains(diff.remotes_added, r.name) && !contains(diff.remotes_changed, r.name)) continue;
-    // The same queue (by name) as before: nothing stored is lost.
-    fresh_links.emplace(r.name, make_remote_link(r, next.gateway, *routes));
+  if (rules_) rules_->stop();
+  {
+    std::vector<RemoteEndpoint*> leaving;
+    for (const auto& name : diff.remotes_changed) leaving.push_back(remotes_.at(name).get());
+    for (const auto& name : diff.remotes_removed) leaving.push_back(remotes_.at(name).get());
+    stop_remotes(leaving);
   }
+  std::unique_ptr<RulesEngine> fresh_rules;
+  if (diff.rules_changed) fresh_rules = make_rules_engine(next);  // its hold state is in its table
 
-  // 2. Swap, with no message in flight through the gateway.
-  std::vector<std::unique_ptr<RemoteLink>> retired_links;
+  // 2. Swap on the loop, between two messages: router, links, rules, devices
+  //    taken out, configuration.
   std::vector<std::unique_ptr<DeviceEndpoint>> retired_devices;
   std::unique_ptr<RulesEngine> retired_rules;
-  {
-    std::unique_lock<std::shared_mutex> lock(lifecycle_mu_);
-    {
-      std::lock_guard<std::mutex> router_lock(router_mu_);
-      router_ = routes;
-    }
+  std::vector<std::pair<std::string, std::uint64_t>> removed_depths;
+  loop_.call([&] {
+    std::unique_lock<std::shared_mutex> lock(maps_mu_);
+    router_ = routes;
     for (const auto& name : diff.remotes_removed) {
-      retired_links.push_back(std::move(remotes_.at(name)));
+      removed_depths.emplace_back(name, remotes_.at(name)->counters().depth);
       remotes_.erase(name);
     }
-    for (auto& [name, link] : fresh_links) {
-      if (auto it = remotes_.find(name); it != remotes_.end()) retired_links.push_back(std::move(it->second));
-      remotes_[name] = std::move(link);
+    for (const auto& r : next.remotes) {
+      if (!contains(diff.remotes_added, r.name) && !contains(diff.remotes_changed, r.name)) continue;
+      remotes_[r.name] = make_remote(r, next.gateway, *routes);  // a changed one's old link goes here
     }
-    for (const auto& name : diff.devices_removed) {
+    for (const auto& name : diff.devices_removed)
       if (auto it = devices_.find(name); it != devices_.end()) {
         retired_devices.push_back(std::move(it->second));
         devices_.erase(it);
       }
-    }
-    for (const auto& name : diff.devices_changed) {
+    for (const auto& name : diff.devices_changed)
       if (auto it = devices_.find(name); it != devices_.end()) {
         retired_devices.push_back(std::move(it->second));
         devices_.erase(it);
       }
-    }
     if (diff.rules_changed) {
       retired_rules = std::move(rules_);
-      retired_rules.reset();  // its state is in its table; the new engine reads it back
-      rules_ = make_rules_engine(next);
+      rules_ = std::move(fresh_rules);
     }
     config_ = std::move(next);
-  }
+    for (auto& [name, link] : remotes_) {
+      if (contains(diff.remotes_added, name) || contains(diff.remotes_changed, name))
+        link->start();
+      else
+        link->set_subscriptions(routes->remote_subscriptions(name));
+    }
+    if (local_) local_->set_subscriptions(local_subscriptions(*routes));
+  });
+  for (const auto& [name, depth] : removed_depths)
+    spdlog::warn("Remote removed; its stored messages stay in the outbox database until it is configured again. "
+                 "remote={} stored={}",
+                 name, depth);
+  retired_rules.reset();
 
-  // 3. Stop what left, start what came.
-  for (auto& link : retired_links) {
-    link->stop();
-    if (contains(diff.remotes_removed, link->name()))
-      spdlog::warn("Remote removed; its stored messages stay in the outbox database until it is configured again. "
-                   "remote={} stored={}",
-                   link->name(), link->counters().depth);
-  }
-  retired_links.clear();
+  // 3. Devices: stop what left, start what came.
   for (auto& device : retired_devices) device->stop();
   retired_devices.clear();
   std::map<std::string, std::unique_ptr<DeviceEndpoint>> fresh_devices;
   for (const auto& d : config_.devices) {
     if (!contains(diff.devices_added, d.name) && !contains(diff.devices_changed, d.name)) continue;
-    if (auto device = make_device(d)) {
+    if (auto device = factory_->device(d)) {
       device->start(*this);
       fresh_devices.emplace(d.name, std::move(device));
     }
   }
-  if (!fresh_devices.empty()) {
-    std::unique_lock<std::shared_mutex> lock(lifecycle_mu_);
-    for (auto& [name, device] : fresh_devices) devices_[name] = std::move(device);
-  }
-  for (auto& [name, link] : remotes_) {
-    if (contains(diff.remotes_added, name) || contains(diff.remotes_changed, name))
-      link->start();
-    else
-      link->set_subscriptions(routes->remote_subscriptions(name));
-  }
-  local_->set_subscriptions(local_subscriptions(*routes));
+  if (!fresh_devices.empty())
+    loop_.call([&] {
+      std::unique_lock<std::shared_mutex> lock(maps_mu_);
+      for (auto& [name, device] : fresh_devices) devices_[name] = std::move(device);
+    });
   if (rules_) rules_->start();
   tls_watcher_->set_interval(config_.gateway.tls_check_interval);
   tls_watcher_->set_remotes(config_.remotes);

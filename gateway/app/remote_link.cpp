@@ -3,8 +3,8 @@
 namespace edgebridge {
 namespace {
 
-SessionOptions session_options(const RemoteConfig& r, const GatewaySettings& gateway) {
-  SessionOptions o;
+ClientOptions client_options(const RemoteConfig& r, const GatewaySettings& gateway) {
+  ClientOptions o;
   o.label = "remote=" + r.name;
   o.url = r.url;
   o.client_id = r.client_id;
@@ -21,55 +21,59 @@ SessionOptions session_options(const RemoteConfig& r, const GatewaySettings& gat
   return o;
 }
 
-ForwarderSettings forwarder_settings(const RemoteConfig& r) {
+ForwarderSettings forwarder_settings(const RemoteConfig& r, const GatewaySettings& gateway) {
   ForwarderSettings s;
   s.inflight = r.inflight;
   s.max_publish_rate = r.max_publish_rate;
   s.max_bytes_rate = r.max_bytes_rate;
+  s.max_message_size = r.max_message_size;
+  s.closed_strikes = r.dead_letter_after_closes;
+  s.store_qos0 = r.store_qos0;
+  s.durability = gateway.durability;
+  s.mqtt5_sizes = r.protocol != MqttProtocol::v311;
+  s.ttl = r.outbox.ttl;
   return s;
 }
 
 }  // namespace
 
-RemoteLink::RemoteLink(const RemoteConfig& config, const GatewaySettings& gateway, OutboxQueue& queue,
-                       Ingress& ingress)
+RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway,
+                       OutboxQueue& queue, RemoteHooks hooks)
     : config_(config),
       queue_(queue),
-      session_(session_options(config, gateway),
-               [&ingress, name = config.name](Message m) { ingress.ingest(Source::remote(name), std::move(m)); }),
-      forwarder_(config.name, queue, *this, forwarder_settings(config)) {
-  session_.on_connection_change([this] { forwarder_.connection_changed(); });
+      client_(loop, client_options(config, gateway),
+              [on_message = hooks.on_message, name = config.name](Message m) {
+                if (on_message) on_message(name, std::move(m));
+              }),
+      forwarder_(config.name, loop, queue, client_, forwarder_settings(config, gateway), hooks.releases,
+                 hooks.on_dead_letter) {
+  client_.set_publish_listener(&forwarder_);
+  if (hooks.connect_gate) client_.set_connect_gate(hooks.connect_gate);
 }
 
-RemoteLink::~RemoteLink() { stop(); }
+RemoteLink::~RemoteLink() { forwarder_.stop(); }
 
 void RemoteLink::set_subscriptions(std::vector<Subscription> subscriptions) {
-  session_.set_subscriptions(std::move(subscriptions));
+  client_.set_subscriptions(std::move(subscriptions));
 }
-
-void RemoteLink::set_connect_gate(MqttSession::ConnectGate gate) { session_.set_connect_gate(std::move(gate)); }
 
 void RemoteLink::start() {
   forwarder_.start();
-  session_.start();
+  client_.start();
 }
 
-void RemoteLink::stop() {
+void RemoteLink::stop(std::chrono::milliseconds timeout, StopDone done) {
   forwarder_.stop();
-  session_.stop();
+  client_.stop(timeout, std::move(done));
 }
 
-Delivery RemoteLink::enqueue(Message message) {
-  if (message.qos == 0 && !config_.store_qos0 && session_.connection_id() == 0) {
-    queue_.count_drop(DropReason::qos0_offline);
-    return Delivery::error;
-  }
-  return queue_.enqueue(std::move(message));
+Delivery RemoteLink::enqueue(Message message, std::uint64_t receipt) {
+  return forwarder_.accept(std::move(message), receipt);
 }
 
 void RemoteLink::reload_tls(const TlsConfig& tls) {
   config_.tls = tls;
-  session_.reconnect_now(tls);
+  client_.reconnect_now(tls);
 }
 
 }  // namespace edgebridge

@@ -18,7 +18,6 @@ struct Url {
   std::string host;
   int port = 0;
   bool tls() const { return scheme == "mqtts"; }
-  std::string paho_uri() const;  // tcp://host:port or ssl://host:port
   std::string text() const;      // mqtt://host:port
 };
 
@@ -58,7 +57,7 @@ struct TlsConfig {
   std::vector<std::string> alpn;  // e.g. x-amzn-mqtt-ca for AWS IoT on port 443
   bool verify_hostname = true;    // check the server certificate names the host we dialled
   bool insecure = false;          // allow mqtt:// (no TLS) or an unverified server; lab use only
-  // TLS 1.2 or newer is always required (Paho C sets the minimum; OpenSSL 3 refuses older).
+  // TLS 1.2 or newer is always required (mqtt/tls_context.cpp sets the minimum).
 };
 
 enum class Overflow { drop_oldest, drop_newest };
@@ -86,6 +85,12 @@ struct RemoteConfig {
   Rate max_bytes_rate{};    // unlimited
   int inflight = 64;        // QoS 1 publishes awaiting PUBACK; 1 = strict order across reconnects
   bool store_qos0 = true;   // QoS 0 routes are stored while the remote is down
+  // Payloads larger than this are dead-lettered (too_large) without being sent;
+  // AWS IoT Core refuses messages over 128 KB. 0 = no limit of ours.
+  std::size_t max_message_size = 128 * 1024;
+  // A message after which the remote closed the connection this many times in
+  // a row is dead-lettered (closed_connection); 0 = never.
+  int dead_letter_after_closes = 3;
   OutboxLimits outbox;
   ReconnectPolicy reconnect;
   Location where;
@@ -129,6 +134,9 @@ struct GatewaySettings {
   Duration health_grace{120'000};   // a remote may be down this long before /healthz says 503
   Duration stats_interval{60'000};  // retained JSON summary on the local broker; 0 = never
   std::string stats_topic;          // default: edgebridge/<id>/stats
+  // Where a notice about each dead-lettered message is published on the local
+  // broker; default edgebridge/<id>/deadletter; empty (`false`) = nowhere.
+  std::string dead_letter_topic;
 };
 
 // A device's type-specific settings; each adapter defines its own subclass.

@@ -40,6 +40,12 @@ void read_gateway(MapReader& root, GatewaySettings& out, const LoadOptions& opti
   out.status_topic = g.string("status_topic", "edgebridge/" + out.id + "/status");
   if (auto why = topic_name_problem(out.status_topic); !why.empty())
     g.context().error(g.raw("status_topic"), g.key_path("status_topic"), why);
+  out.dead_letter_topic = g.string("dead_letter_topic", "edgebridge/" + out.id + "/deadletter");
+  if (out.dead_letter_topic == "false") {
+    out.dead_letter_topic.clear();
+  } else if (auto why = topic_name_problem(out.dead_letter_topic); !why.empty()) {
+    g.context().error(g.raw("dead_letter_topic"), g.key_path("dead_letter_topic"), why + ", or false for none");
+  }
   out.tls_check_interval = g.duration("tls_check_interval", out.tls_check_interval);
   if (out.tls_check_interval < Duration(1000)) {
     g.context().error(g.raw("tls_check_interval"), g.key_path("tls_check_interval"),

@@ -101,6 +101,9 @@ void read_remote(MapReader& r, const std::string& name, const GatewaySettings& g
   out.max_bytes_rate = r.byte_rate("max_bytes_rate", Rate{});
   out.inflight = static_cast<int>(r.integer("inflight", out.inflight, 1, 65535));
   out.store_qos0 = r.boolean("store_qos0", true);
+  out.max_message_size = static_cast<std::size_t>(r.size("max_message_size", out.max_message_size));
+  out.dead_letter_after_closes =
+      static_cast<int>(r.integer("dead_letter_after_closes", out.dead_letter_after_closes, 0, 100));
   read_outbox_limits(r.child("outbox"), out.outbox);
   read_reconnect(r.child("reconnect"), out.reconnect);
   if (!out.url.host.empty()) read_tls(r.child("tls"), out, r, options);

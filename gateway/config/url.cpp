@@ -60,11 +60,6 @@ std::optional<Url> parse_url(const std::string& text, std::string& why) {
   return url;
 }
 
-std::string Url::paho_uri() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return std::string(tls() ? "ssl://" : "tcp://") + h + ":" + std::to_string(port);
-}
-
 std::string Url::text() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return scheme + "://" + h + ":" + std::to_string(port);

@@ -1,5 +1,7 @@
 #include "mqtt/tls_probe.hpp"
 
+#include "mqtt/tls_context.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -72,17 +74,6 @@ std::string tcp_connect(const Url& url, int timeout_ms, Fd& out) {
   return last;
 }
 
-std::string openssl_errors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    const char* reason = ERR_reason_error_string(e);
-    if (!reason) continue;
-    if (!out.empty()) out += "; ";
-    out += reason;
-  }
-  return out;
-}
-
 bool mentions(const std::string& text, const char* word) { return text.find(word) != std::string::npos; }
 
 }  // namespace
@@ -92,42 +83,18 @@ std::string diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout)
   Fd sock;
   if (auto why = tcp_connect(url, timeout_ms, sock); !why.empty()) return why;
 
-  ERR_clear_error();
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
-  if (!ctx) return "OpenSSL cannot create a TLS context";
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  if (!tls.ca_file.empty() && SSL_CTX_load_verify_locations(ctx.get(), tls.ca_file.c_str(), nullptr) != 1)
-    return "cannot load ca_file \"" + tls.ca_file + "\": " + openssl_errors();
-  if (!tls.cert_file.empty() && SSL_CTX_use_certificate_chain_file(ctx.get(), tls.cert_file.c_str()) != 1)
-    return "cannot load cert_file \"" + tls.cert_file + "\": " + openssl_errors();
-  if (!tls.key_file.empty() && SSL_CTX_use_PrivateKey_file(ctx.get(), tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-    return "cannot load key_file \"" + tls.key_file + "\": " + openssl_errors();
-  SSL_CTX_set_verify(ctx.get(), tls.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
+  std::string error;
+  SslCtxPtr ctx = make_client_tls_context(tls, url.host, error);
+  if (!ctx) return error;
 
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
   SSL_set_fd(ssl.get(), sock.fd);
   const bool ip = is_ip(url.host);
   if (!ip) SSL_set_tlsext_host_name(ssl.get(), url.host.c_str());
-  if (!tls.insecure && tls.verify_hostname) {
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
-    if (ip)
-      X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
-    else
-      SSL_set1_host(ssl.get(), url.host.c_str());
-  }
-  if (!tls.alpn.empty()) {
-    std::string wire;
-    for (const auto& p : tls.alpn) {
-      wire += static_cast<char>(p.size());
-      wire += p;
-    }
-    SSL_set_alpn_protos(ssl.get(), reinterpret_cast<const unsigned char*>(wire.data()),
-                        static_cast<unsigned>(wire.size()));
-  }
 
   if (SSL_connect(ssl.get()) != 1) {
     const long verify = SSL_get_verify_result(ssl.get());
-    const std::string errors = openssl_errors();
+    const std::string errors = take_openssl_errors();
     if (verify != X509_V_OK) {
       std::string why = std::string("the server certificate was refused: ") +
                         X509_verify_cert_error_string(verify);
@@ -146,13 +113,25 @@ std::string diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout)
     return "the TLS handshake failed: " + errors;
   }
   // TLS 1.3: a broker that rejects the client certificate says so after the
-  // handshake, when it reads; wait briefly for such an alert.
+  // handshake, when it reads; wait briefly for such an alert. A healthy broker
+  // says nothing until it gets a CONNECT; one that closes the connection now,
+  // without an alert, refused us without saying why (Node's TLS server does
+  // that with a client certificate it does not accept).
+  const int wait_ms = std::min(timeout_ms, 500);
+  timeval tv{wait_ms / 1000, (wait_ms % 1000) * 1000};
+  setsockopt(sock.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   char byte;
   const int n = SSL_read(ssl.get(), &byte, 1);
   if (n <= 0) {
-    const std::string errors = openssl_errors();
+    const int code = SSL_get_error(ssl.get(), n);
+    const int saved_errno = errno;
+    const std::string errors = take_openssl_errors();
     if (!errors.empty() && (mentions(errors, "alert") || mentions(errors, "certificate")))
       return "the broker rejected this gateway's client certificate (" + errors + ")";
+    const bool timed_out = code == SSL_ERROR_SYSCALL && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
+    if (!timed_out && (code == SSL_ERROR_ZERO_RETURN || code == SSL_ERROR_SYSCALL))
+      return "the server closed the connection right after the TLS handshake without saying why; it probably does "
+             "not accept this gateway's client certificate";
   }
   SSL_shutdown(ssl.get());
   return {};

@@ -1,10 +1,12 @@
 #pragma once
-// When a TLS connection to a remote fails, Paho reports only "TCP/TLS connect
-// failure". This probe repeats the TCP connect and TLS handshake with the same
-// files and checks (CA, client certificate, SNI, host name) using OpenSSL
-// directly, and says in words what went wrong: the host cannot be reached, the
-// server certificate names another host, its CA is not trusted, the broker
-// rejected our certificate, ... It sends no MQTT CONNECT.
+// When a TLS connection to a remote fails, the MQTT library says little ("TLS
+// error", "connection lost"). This probe repeats the TCP connect and TLS
+// handshake with the same context (mqtt/tls_context.hpp: CA, client
+// certificate, SNI, host name) using OpenSSL directly, and says in words what
+// went wrong: the host cannot be reached, the server certificate names another
+// host, its CA is not trusted, the broker rejected our certificate, or closed
+// the connection right after the handshake without saying why. It sends no
+// MQTT CONNECT. Blocking: run it off the event loop.
 
 #include <string>
 
@@ -12,7 +14,8 @@
 
 namespace edgebridge {
 
-// Empty when the handshake (and a short read after it) succeeded.
+// Empty when the handshake succeeded and the server then waited (for a
+// CONNECT) instead of closing the connection.
 std::string diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout);
 
 }  // namespace edgebridge

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "config/units.hpp"
-#include "mqtt/mqtt_session.hpp"
+#include "core/link_status.hpp"
 
 namespace edgebridge {
 

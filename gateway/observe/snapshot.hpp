@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "mqtt/mqtt_session.hpp"
+#include "core/link_status.hpp"
 #include "observe/health.hpp"
 #include "outbox/outbox.hpp"
 #include "rules/rules_engine.hpp"

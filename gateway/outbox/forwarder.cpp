@@ -3,232 +3,431 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <unordered_set>
-
-#include "outbox/log_limiter.hpp"
-#include "outbox/pacer.hpp"
+#include <limits>
 
 namespace edgebridge {
 
 using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// State shared with the `done` callbacks, which may outlive the forwarder.
-struct Shared {
-  std::mutex m;
-  std::condition_variable cv;
-  OutboxQueue* queue = nullptr;  // null once stopped: late callbacks do nothing
-  std::uint64_t conn = 0;        // the connection the forwarder publishes on
-  std::unordered_set<std::int64_t> inflight;  // published on `conn`, not yet done
-  bool stop = false;
-  bool changed = false;  // connection_changed() since the last look
-  bool resend = false;   // a publish failed: start again from the oldest unacked row
-  unsigned failures = 0; // consecutive failed publishes, for the backoff
-};
-
-void on_done(const std::weak_ptr<Shared>& weak, std::uint64_t conn, std::int64_t id, bool ok) {
-  auto sh = weak.lock();
-  if (!sh) return;
-  {
-    std::lock_guard<std::mutex> lock(sh->m);
-    if (sh->queue == nullptr || sh->conn != conn) return;  // stopped, or an old connection's answer
-    if (sh->inflight.erase(id) == 0) return;
-    if (ok) {
-      sh->queue->ack(id);
-      sh->failures = 0;
-    } else {
-      sh->resend = true;
-      ++sh->failures;
-      sh->queue->wake();
-    }
+DeadLetterReason reason_for(int code) {
+  switch (code) {
+    case 0x87: return DeadLetterReason::not_authorized;
+    case 0x90: return DeadLetterReason::topic_name_invalid;
+    case 0x95: return DeadLetterReason::too_large;
+    case 0x99: return DeadLetterReason::payload_format_invalid;
+    default: return DeadLetterReason::refused;
   }
-  sh->cv.notify_all();
+}
+
+std::string hex(int code) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", code);
+  return buf;
 }
 
 }  // namespace
 
-struct Forwarder::Impl {
-  Impl(std::string r, OutboxQueue& q, Publisher& p, ForwarderSettings s, SteadyClock c)
-      : remote(std::move(r)),
-        queue(q),
-        publisher(p),
-        settings(s),
-        clock(std::move(c)),
-        pacer(s.max_publish_rate, s.max_bytes_rate),
-        shared(std::make_shared<Shared>()) {}
-
-  void run();
-  // Waits on the shared condition for at most `d`, or until stop or a
-  // connection change. Returns false when stopping.
-  bool pause(std::chrono::nanoseconds d);
-
-  const std::string remote;
-  OutboxQueue& queue;
-  Publisher& publisher;
-  const ForwarderSettings settings;
-  const SteadyClock clock;
-  Pacer pacer;
-  std::shared_ptr<Shared> shared;
-  std::thread thread;
-
-  // Forwarder thread only.
-  std::deque<OutboxRow> buffered;  // read, not yet published on this connection
-  std::int64_t cursor = 0;         // highest id read on this connection
-  LogLimiter publish_log;
-};
-
-bool Forwarder::Impl::pause(std::chrono::nanoseconds d) {
-  std::unique_lock<std::mutex> lock(shared->m);
-  shared->cv.wait_for(lock, d, [&] { return shared->stop || shared->changed || shared->resend; });
-  shared->changed = false;
-  return !shared->stop;
-}
-
-void Forwarder::Impl::run() {
-  Shared& sh = *shared;
-  auto empty_backoff = 1ms;
-  bool rows_unreadable = false;  // the last wait_for_rows() said rows exist
-  for (;;) {
-    const std::uint64_t conn = publisher.connection_id();
-    const int window = std::max(1, std::min(settings.inflight, publisher.receive_maximum()));
-    unsigned failures = 0;
-    {
-      std::unique_lock<std::mutex> lock(sh.m);
-      if (sh.stop) return;
-      if (conn != sh.conn || sh.resend) {
-        // A new connection (or a failed publish): forget what was in flight and
-        // start again from the oldest row not yet acknowledged.
-        if (sh.conn != 0 && conn != 0)
-          spdlog::debug("Resending from the oldest unacknowledged row. remote={} connection={} in_flight={}", remote,
-                        conn, sh.inflight.size());
-        sh.conn = conn;
-        sh.inflight.clear();
-        failures = sh.resend ? sh.failures : 0;
-        sh.resend = false;
-        buffered.clear();
-        cursor = 0;
-        rows_unreadable = false;
-      }
-      if (conn == 0) {
-        sh.cv.wait_for(lock, 1s, [&] { return sh.stop || sh.changed; });
-        sh.changed = false;
-        continue;
-      }
-      if (sh.inflight.size() >= static_cast<std::size_t>(window)) {
-        sh.cv.wait_for(lock, 1s, [&] {
-          return sh.stop || sh.changed || sh.resend || sh.inflight.size() < static_cast<std::size_t>(window);
-        });
-        sh.changed = false;
-        continue;
-      }
-    }
-    if (failures > 0) {  // publishes keep failing on a live connection: back off
-      const auto backoff = std::min<std::chrono::milliseconds>(5000ms, 100ms * (1u << std::min(failures - 1, 6u)));
-      if (!pause(backoff)) return;
-    }
-
-    if (buffered.empty()) {
-      const auto want = static_cast<std::size_t>(std::clamp(window, 16, 256));
-      std::vector<OutboxRow> rows = queue.read_after(cursor, want);
-      if (rows.empty()) {
-        // Rows may exist that cannot be read yet (acked or expired, delete not
-        // yet committed; or a read error): when the last wait said rows were
-        // there and still none could be read, retry soon, but never spin. A
-        // new commit is read at once: a pause there would add to every
-        // message's latency whenever the forwarder has caught up.
-        if (rows_unreadable) {
-          if (!pause(empty_backoff)) return;
-          empty_backoff = std::min<std::chrono::milliseconds>(empty_backoff * 2, 100ms);
-        }
-        rows_unreadable = queue.wait_for_rows(cursor, 1000ms);
-        continue;
-      }
-      rows_unreadable = false;
-      empty_backoff = 1ms;
-      cursor = rows.back().id;
-      for (OutboxRow& row : rows) buffered.push_back(std::move(row));
-    }
-
-    const OutboxRow& row = buffered.front();
-    const std::size_t bytes = row.message.topic.size() + row.message.payload.size();
-    const auto now = clock();
-    const auto wait = pacer.delay(now, bytes);
-    if (wait.count() > 0) {
-      if (!pause(std::min<std::chrono::nanoseconds>(wait, 1s))) return;
-      continue;
-    }
-    {
-      std::lock_guard<std::mutex> lock(sh.m);
-      if (sh.stop) return;
-      if (sh.conn != conn || sh.resend) continue;
-      sh.inflight.insert(row.id);
-    }
-    pacer.sent(now, bytes);
-    const std::int64_t id = row.id;
-    std::weak_ptr<Shared> weak = shared;
-    bool started = false;
-    try {
-      started = publisher.publish(conn, row.message, [weak, conn, id](bool ok) { on_done(weak, conn, id, ok); });
-    } catch (const std::exception& e) {
-      std::uint64_t suppressed = 0;
-      if (publish_log.allow(suppressed))
-        spdlog::warn("Publish failed. remote={} error=\"{}\" suppressed={}", remote, e.what(), suppressed);
-    }
-    if (!started) {
-      {
-        std::lock_guard<std::mutex> lock(sh.m);
-        sh.inflight.erase(id);
-      }
-      if (!pause(100ms)) return;  // the connection is likely going away; try again
-      continue;
-    }
-    queue.count_sent(1);
-    buffered.pop_front();
-  }
-}
-
-Forwarder::Forwarder(std::string remote, OutboxQueue& queue, Publisher& publisher, ForwarderSettings settings,
-                     SteadyClock clock)
-    : impl_(std::make_unique<Impl>(std::move(remote), queue, publisher, settings, std::move(clock))) {}
+Forwarder::Forwarder(std::string remote, EventLoop& loop, OutboxQueue& queue, Publisher& publisher,
+                     ForwarderSettings settings, ReleaseSink* releases, DeadLetterHook on_dead_letter)
+    : remote_(std::move(remote)),
+      loop_(loop),
+      queue_(queue),
+      publisher_(publisher),
+      settings_(settings),
+      releases_(releases),
+      on_dead_letter_(std::move(on_dead_letter)),
+      pacer_(settings.max_publish_rate, settings.max_bytes_rate) {}
 
 Forwarder::~Forwarder() { stop(); }
 
 void Forwarder::start() {
-  if (impl_->thread.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(impl_->shared->m);
-    impl_->shared->stop = false;
-    impl_->shared->queue = &impl_->queue;
-    impl_->shared->conn = 0;
-    impl_->shared->inflight.clear();
-  }
-  spdlog::info("Forwarder started. remote={} inflight={} rate={}", impl_->remote, impl_->settings.inflight,
-               format_rate(impl_->settings.max_publish_rate));
-  impl_->thread = std::thread([this] { impl_->run(); });
+  if (started_) return;
+  started_ = true;
+  settled_upto_ = queue_.settled_upto();
+  known_upto_ = settled_upto_;
+  queue_.set_listener(this);
+  spdlog::info("Forwarder started. remote={} inflight={} rate={}", remote_, settings_.inflight,
+               format_rate(settings_.max_publish_rate));
+  pump();
 }
 
 void Forwarder::stop() {
-  {
-    std::lock_guard<std::mutex> lock(impl_->shared->m);
-    impl_->shared->stop = true;
-    impl_->shared->queue = nullptr;  // acknowledgements after this are not recorded
-  }
-  impl_->shared->cv.notify_all();
-  impl_->queue.wake();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (!started_) return;
+  started_ = false;
+  queue_.set_listener(nullptr);  // no notice is being delivered after this
+  // Nobody will hear this queue's commits for these any more (a reload replaces
+  // the link): the writer has them and commits them within commit_delay.
+  queue_.commit_soon();
+  release_upto(std::numeric_limits<std::int64_t>::max());
+  *alive_ = false;
+  if (pump_timer_ != 0) loop_.cancel(pump_timer_);
+  pump_timer_ = 0;
 }
 
-void Forwarder::connection_changed() {
-  {
-    std::lock_guard<std::mutex> lock(impl_->shared->m);
-    impl_->shared->changed = true;
+bool Forwarder::keep_in_memory(std::size_t bytes) const {
+  return rows_.size() < settings_.memory_rows && memory_bytes_ + bytes <= settings_.memory_bytes;
+}
+
+Delivery Forwarder::accept(Message message, std::uint64_t receipt) {
+  if (releases_ == nullptr) receipt = 0;
+  if (receipt != 0) releases_->hold(receipt);
+  if (message.qos == 0 && !settings_.store_qos0 && connection_ == 0) {
+    queue_.count_drop(DropReason::qos0_offline);
+    if (receipt != 0) releases_->release(receipt);
+    return Delivery::error;
   }
-  impl_->shared->cv.notify_all();
-  impl_->queue.wake();
+  // QoS 0 promises nothing across a crash: its commit may wait like a held message's.
+  const bool held = receipt != 0 || message.qos == 0;
+  Message copy = message;  // the queue takes the original to the writer
+  const Accepted a = queue_.enqueue(std::move(message), held);
+  if (a.delivery != Delivery::ok) {
+    if (receipt != 0) releases_->release(receipt);
+    return a.delivery;
+  }
+  if (receipt != 0) {
+    if (started_) {
+      unreleased_.emplace_back(a.id, receipt);
+    } else {  // stopped (a reload replaces this link): nobody will hear the commit here
+      queue_.commit_soon();
+      releases_->release(receipt);
+    }
+  }
+  known_upto_ = std::max(known_upto_, a.id);
+  Entry e;
+  e.id = a.id;
+  e.message = std::move(copy);
+  const std::size_t bytes = e.message.topic.size() + e.message.payload.size();
+  if (fetched_upto_ == a.id - 1 && tail_.empty() && keep_in_memory(bytes)) {
+    memory_bytes_ += bytes;
+    rows_.push_back(std::move(e));
+    fetched_upto_ = a.id;
+  } else {
+    // Not next in line: keep it at hand for when the reads from the database
+    // have caught up to it (the newest ones; older ones are read back).
+    tail_bytes_ += bytes;
+    tail_.push_back(std::move(e));
+    while (!tail_.empty() && (tail_.size() > settings_.memory_rows || tail_bytes_ > settings_.memory_bytes)) {
+      tail_bytes_ -= tail_.front().message.topic.size() + tail_.front().message.payload.size();
+      tail_.pop_front();
+    }
+  }
+  if (started_) pump();
+  return Delivery::ok;
+}
+
+void Forwarder::committed(const CommitNotice& notice) {
+  std::weak_ptr<bool> alive = alive_;
+  loop_.post([this, alive, notice] {
+    auto a = alive.lock();
+    if (a && *a) settle(notice);
+  });
+}
+
+void Forwarder::settle(const CommitNotice& notice) {
+  settled_upto_ = std::max(settled_upto_, notice.settled_upto);
+  known_upto_ = std::max(known_upto_, settled_upto_);
+  release_upto(settled_upto_);
+  if (notice.trimmed_upto > 0) drop_unsent_upto(notice.trimmed_upto);
+  pump();
+}
+
+void Forwarder::release_upto(std::int64_t id) {
+  while (!unreleased_.empty() && unreleased_.front().first <= id) {
+    if (unreleased_.front().second != 0 && releases_ != nullptr) releases_->release(unreleased_.front().second);
+    unreleased_.pop_front();
+  }
+}
+
+void Forwarder::release_one(std::int64_t id) {
+  auto it = std::lower_bound(unreleased_.begin(), unreleased_.end(), id,
+                             [](const std::pair<std::int64_t, std::uint64_t>& p, std::int64_t v) { return p.first < v; });
+  if (it == unreleased_.end() || it->first != id) return;
+  if (it->second != 0 && releases_ != nullptr) releases_->release(it->second);
+  it->second = 0;
+  while (!unreleased_.empty() && unreleased_.front().second == 0) unreleased_.pop_front();
+}
+
+void Forwarder::drop_unsent_upto(std::int64_t id) {
+  // drop_oldest removed these rows: what was not sent yet is not sent now.
+  for (Entry& e : rows_)
+    if (e.id <= id && e.state == State::waiting) finish(e);
+  pop_done();
+}
+
+Forwarder::Entry* Forwarder::find(std::int64_t id) {
+  auto it = std::lower_bound(rows_.begin(), rows_.end(), id, [](const Entry& e, std::int64_t v) { return e.id < v; });
+  return it != rows_.end() && it->id == id ? &*it : nullptr;
+}
+
+void Forwarder::finish(Entry& e) {
+  if (e.state == State::inflight) --inflight_;
+  e.state = State::done;
+}
+
+void Forwarder::pop_done() {
+  while (!rows_.empty() && rows_.front().state == State::done) {
+    memory_bytes_ -= rows_.front().message.topic.size() + rows_.front().message.payload.size();
+    rows_.pop_front();
+    if (cursor_ > 0) --cursor_;
+  }
+}
+
+bool Forwarder::read_more() {
+  while (!tail_.empty() && tail_.front().id <= fetched_upto_) {
+    tail_bytes_ -= tail_.front().message.topic.size() + tail_.front().message.payload.size();
+    tail_.pop_front();
+  }
+  // The next ones are at hand: no need to read them back.
+  bool moved = false;
+  while (!tail_.empty() && tail_.front().id == fetched_upto_ + 1) {
+    const std::size_t bytes = tail_.front().message.topic.size() + tail_.front().message.payload.size();
+    if (!keep_in_memory(bytes)) break;
+    tail_bytes_ -= bytes;
+    memory_bytes_ += bytes;
+    fetched_upto_ = tail_.front().id;
+    rows_.push_back(std::move(tail_.front()));
+    tail_.pop_front();
+    moved = true;
+  }
+  if (moved) return true;
+  // Rows not at hand exist only once committed: read what the database has.
+  if (fetched_upto_ >= settled_upto_ || !keep_in_memory(0)) return false;
+  const std::size_t room = settings_.memory_rows - rows_.size();
+  const std::size_t want = std::min<std::size_t>(room, 256);
+  OutboxQueue::ReadInfo info;
+  std::vector<OutboxRow> read = queue_.read_after(fetched_upto_, want, &info);
+  for (OutboxRow& row : read) {
+    const std::size_t bytes = row.message.topic.size() + row.message.payload.size();
+    Entry e;
+    e.id = row.id;
+    e.message = std::move(row.message);
+    memory_bytes_ += bytes;
+    rows_.push_back(std::move(e));
+  }
+  fetched_upto_ = std::max(fetched_upto_, info.scanned_upto);
+  // Every committed row was seen: ids up to the settled mark that were not
+  // there were resolved before they were written (or expired).
+  if (info.exhausted) fetched_upto_ = std::max(fetched_upto_, settled_upto_);
+  if (read.empty() && !info.exhausted) return true;  // only expired rows this time: look further
+  return !read.empty();
+}
+
+Forwarder::Entry* Forwarder::next_waiting(Clock::time_point now, Clock::time_point& retry_at) {
+  for (;;) {
+    while (cursor_ < rows_.size() && rows_[cursor_].state != State::waiting) ++cursor_;
+    for (std::size_t i = cursor_; i < rows_.size(); ++i) {
+      Entry& e = rows_[i];
+      if (e.state != State::waiting) continue;
+      if (e.not_before <= now) return &e;
+      retry_at = std::min(retry_at, e.not_before);
+    }
+    if (!read_more()) return nullptr;
+  }
+}
+
+void Forwarder::schedule_pump(Clock::duration delay) {
+  if (pump_timer_ != 0) return;
+  pump_timer_ = loop_.after(delay, [this] {
+    pump_timer_ = 0;
+    pump();
+  });
+}
+
+void Forwarder::pump() {
+  if (!started_) return;
+  const std::uint64_t conn = publisher_.connection_id();
+  if (conn == 0) return;
+  connection_ = conn;
+  int window = std::max(1, std::min(settings_.inflight, publisher_.send_window()));
+  if (strikes_ > 0) window = 1;  // the suspect of closed connections goes alone
+  auto retry_at = Clock::time_point::max();
+  while (inflight_ < static_cast<std::size_t>(window)) {
+    const auto now = Clock::now();
+    Entry* e = next_waiting(now, retry_at);
+    if (e == nullptr) break;
+    if (settings_.durability == Durability::full && e->id > settled_upto_) break;  // committed first
+    if (settings_.ttl.count() > 0 &&
+        e->message.received_at < std::chrono::system_clock::now() - std::chrono::milliseconds(settings_.ttl.count())) {
+      release_one(e->id);  // expired: the writer's sweep deletes and counts it
+      finish(*e);
+      pop_done();
+      continue;
+    }
+
+    const Message& m = e->message;
+    const std::size_t bytes = m.topic.size() + m.payload.size();
+    const std::size_t packet = publish_packet_size(m, settings_.mqtt5_sizes);
+    const std::size_t max_packet = publisher_.max_packet_size();
+    if ((settings_.max_message_size > 0 && m.payload.size() > settings_.max_message_size) ||
+        (max_packet > 0 && packet > max_packet)) {
+      DeadLetter why;
+      why.reason = DeadLetterReason::too_large;
+      why.detail = max_packet > 0 && packet > max_packet
+                       ? "the PUBLISH would be " + std::to_string(packet) + " bytes; the remote takes at most " +
+                             std::to_string(max_packet) + " (Maximum Packet Size)"
+                       : "the payload is " + std::to_string(m.payload.size()) + " bytes; max_message_size is " +
+                             std::to_string(settings_.max_message_size);
+      send_to_dead_letters(*e, std::move(why));
+      continue;
+    }
+    const auto wait = pacer_.delay(now, bytes);
+    if (wait.count() > 0) {
+      schedule_pump(std::min<Clock::duration>(wait, 1s));
+      break;
+    }
+    PublishOutcome refusal;
+    if (!publisher_.publish(conn, m, static_cast<std::uint64_t>(e->id), refusal)) {
+      if (refusal.status == PublishStatus::refused) {  // the library refused the message itself
+        DeadLetter why;
+        why.reason = reason_for(refusal.reason_code);
+        why.reason_code = refusal.reason_code;
+        why.attempts = e->attempts;
+        why.detail = refusal.detail;
+        send_to_dead_letters(*e, std::move(why));
+        continue;
+      }
+      break;  // the connection is going away; connection_lost() follows
+    }
+    pacer_.sent(now, bytes);
+    e->state = State::inflight;
+    e->attempts += 1;
+    e->sent_at = now;
+    ++inflight_;
+    queue_.count_sent(1);
+  }
+  if (retry_at != Clock::time_point::max()) schedule_pump(retry_at - Clock::now());
+}
+
+void Forwarder::send_to_dead_letters(Entry& e, DeadLetter why) {
+  std::uint64_t suppressed = 0;
+  if (dead_letter_log_.allow(suppressed))
+    spdlog::warn("Message refused for good; moved to the dead letters. remote={} topic=\"{}\" reason={}{} attempts={} "
+                 "detail=\"{}\" suppressed={}",
+                 remote_, e.message.topic, to_string(why.reason),
+                 why.reason_code != 0 ? " code=" + hex(why.reason_code) : std::string(), why.attempts, why.detail,
+                 suppressed);
+  if (on_dead_letter_) on_dead_letter_(remote_, e.message, why);
+  queue_.dead_letter(e.id, std::move(why));
+  release_one(e.id);
+  finish(e);
+  pop_done();
+}
+
+void Forwarder::published(std::uint64_t token, const PublishOutcome& outcome) {
+  const auto id = static_cast<std::int64_t>(token);
+  Entry* e = find(id);
+  if (e == nullptr || e->state != State::inflight) return;  // an answer from an earlier connection
+  switch (outcome.status) {
+    case PublishStatus::acked:
+      newest_acked_ = std::max(newest_acked_, id);
+      if (id == suspect_id_) {
+        if (strikes_ > 0)
+          spdlog::info("The message blamed for closed connections was taken. remote={} topic=\"{}\"", remote_,
+                       e->message.topic);
+        suspect_id_ = 0;
+        strikes_ = 0;
+      }
+      queue_.ack(id);
+      release_one(id);
+      finish(*e);
+      pop_done();
+      break;
+    case PublishStatus::refused: {
+      DeadLetter why;
+      why.reason = reason_for(outcome.reason_code);
+      why.reason_code = outcome.reason_code;
+      why.attempts = e->attempts;
+      why.detail = outcome.detail;
+      --inflight_;
+      e->state = State::waiting;  // send_to_dead_letters() finishes it
+      send_to_dead_letters(*e, std::move(why));
+      break;
+    }
+    case PublishStatus::transient: {
+      --inflight_;
+      e->state = State::waiting;
+      // That message alone again, a little later; the others go on.
+      e->not_before = Clock::now() + std::chrono::milliseconds(100 * std::min(e->attempts, 50));
+      cursor_ = 0;
+      if (outcome.reason_code == 0x97) pacer_.throttle(Clock::now());
+      std::uint64_t suppressed = 0;
+      if (transient_log_.allow(suppressed))
+        spdlog::warn("Publish not taken now; sending it again. remote={} topic=\"{}\" reason={} detail=\"{}\" "
+                     "suppressed={}",
+                     remote_, e->message.topic, hex(outcome.reason_code), outcome.detail, suppressed);
+      break;
+    }
+  }
+  pump();
+}
+
+void Forwarder::connected() {
+  connection_ = publisher_.connection_id();
+  newest_acked_ = 0;
+  if (strikes_ > 0)
+    spdlog::info("Sending the suspect message alone first. remote={} strikes={}/{}", remote_, strikes_,
+                 settings_.closed_strikes);
+  pump();
+}
+
+void Forwarder::connection_lost(const ConnectionEnd& end) {
+  const auto now = Clock::now();
+  // The oldest message in flight, when the broker closed the connection right
+  // after it and took nothing after it was sent.
+  Entry* suspect = nullptr;
+  for (Entry& e : rows_)
+    if (e.state == State::inflight) {
+      suspect = &e;
+      break;
+    }
+  // It was the oldest in flight, so everything before it was taken; the broker
+  // took nothing sent after it either.
+  const bool blame = settings_.closed_strikes > 0 && end.by_peer && !end.keepalive_timeout &&
+                     end.disconnect_reason == 0 && suspect != nullptr &&
+                     now - suspect->sent_at <= settings_.closed_window && newest_acked_ < suspect->id;
+  if (blame) {
+    if (suspect->id == suspect_id_) {
+      ++strikes_;
+    } else {
+      suspect_id_ = suspect->id;
+      strikes_ = 1;
+    }
+    spdlog::warn("The remote closed the connection right after a publish. remote={} topic=\"{}\" strikes={}/{}",
+                 remote_, suspect->message.topic, strikes_, settings_.closed_strikes);
+  } else if (suspect == nullptr || suspect->id != suspect_id_) {
+    strikes_ = 0;
+    suspect_id_ = 0;
+  }
+  if (end.throttled()) pacer_.throttle(now);
+
+  for (Entry& e : rows_)
+    if (e.state == State::inflight) e.state = State::waiting;
+  inflight_ = 0;
+  cursor_ = 0;
+  connection_ = 0;
+
+  if (blame && strikes_ >= settings_.closed_strikes) {
+    DeadLetter why;
+    why.reason = DeadLetterReason::closed_connection;
+    why.attempts = suspect->attempts;
+    why.detail = "the remote closed the connection right after this message " + std::to_string(strikes_) +
+                 " times in a row";
+    strikes_ = 0;
+    suspect_id_ = 0;
+    send_to_dead_letters(*suspect, std::move(why));
+  }
+}
+
+ForwarderStatus Forwarder::status() const {
+  ForwarderStatus s;
+  s.in_memory = rows_.size();
+  s.inflight = inflight_;
+  s.strikes = strikes_;
+  s.throttled_rate = pacer_.throttled_rate(Clock::now());
+  return s;
 }
 
 }  // namespace edgebridge

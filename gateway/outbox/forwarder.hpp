@@ -1,59 +1,169 @@
 #pragma once
-// Moves rows from one remote's OutboxQueue to its MQTT connection: oldest first,
-// at most `inflight` unacknowledged (also capped by the server's Receive
-// Maximum), paced by max_publish_rate and max_bytes_rate. On PUBACK the row is
-// acked (deleted). When the connection drops, every unacknowledged row is sent
-// again from the oldest on the next connection (at least once; first deliveries
-// keep their order; inflight: 1 keeps strict order even across reconnects).
+// Moves one remote's messages from its OutboxQueue to its connection, on the
+// event loop thread: oldest first, at most `inflight` unacknowledged (also
+// capped by the broker's Receive Maximum), paced by max_publish_rate and
+// max_bytes_rate.
+//
+// A message routed to the remote enters through accept(): the queue gives it
+// its id and the forwarder keeps it in memory (within a bound) and publishes it
+// at once; with durability: full only after its commit. Rows that are not in
+// memory (from before a restart, or beyond the bound) are read back from the
+// database. What each publish comes to:
+//  - acked: the queue deletes the row (or never writes it);
+//  - refused: the row moves to the dead letters, logged and counted; the
+//    messages behind it are not sent again;
+//  - transient: that message alone is sent again, after the pacer backed off.
+// When the connection drops, every unacknowledged message is sent again from
+// the oldest on the next connection (at least once; first deliveries keep
+// their order; inflight: 1 keeps strict order even across reconnects).
+//
+// A broker that closes the connection instead of refusing (AWS IoT Core on
+// MQTT 3.1.1): when a connection ends by the broker's hand within
+// closed_window of publishing the same oldest message, `closed_strikes` times
+// in a row, that message is dead-lettered (closed_connection). After the first
+// such close the suspect is sent alone, so the messages behind it are not
+// blamed, and a broker that merely restarted takes it and clears the count.
+//
+// Releases: a message accepted with a receipt (its source still holds it, e.g.
+// the local broker waits for our PUBACK) is released to the ReleaseSink once
+// it is acknowledged, dead-lettered, dropped or committed.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
-#include <thread>
+#include <string>
 
 #include "config/units.hpp"
+#include "core/event_loop.hpp"
+#include "core/publisher.hpp"
+#include "outbox/log_limiter.hpp"
 #include "outbox/outbox.hpp"
+#include "outbox/pacer.hpp"
 
 namespace edgebridge {
 
-// The remote connection as the forwarder sees it.
-class Publisher {
+class ReleaseSink {
  public:
-  virtual ~Publisher() = default;
-  // Non-zero while connected; a new value for every new connection.
-  virtual std::uint64_t connection_id() const = 0;
-  // Server's Receive Maximum for this connection (65535 when it set none).
-  virtual int receive_maximum() const = 0;
-  // Starts a publish on connection `connection_id`. `done(true)` on PUBACK
-  // (QoS 1) or once written (QoS 0); `done(false)` if it failed. Returns false
-  // if it could not start (e.g. the connection is gone). `done` may run on
-  // another thread and may never run if the connection is lost.
-  virtual bool publish(std::uint64_t connection_id, const Message& message, std::function<void(bool)> done) = 0;
+  virtual ~ReleaseSink() = default;
+  // Loop thread: one more outbox copy of message `receipt` is to be released.
+  virtual void hold(std::uint64_t receipt) = 0;
+  // Loop thread: the outbox no longer needs the source to keep that copy.
+  virtual void release(std::uint64_t receipt) = 0;
 };
 
 struct ForwarderSettings {
   int inflight = 64;
   Rate max_publish_rate{};  // unlimited
   Rate max_bytes_rate{};    // unlimited
+  std::size_t max_message_size = 128 * 1024;  // payload bytes; larger ones are dead-lettered unsent (0: no limit)
+  int closed_strikes = 3;   // 0: never dead-letter for closed connections
+  std::chrono::milliseconds closed_window{5000};
+  bool store_qos0 = true;
+  Durability durability = Durability::normal;
+  // Messages kept in memory for sending (the rest is read back from the database).
+  std::size_t memory_rows = 2048;
+  std::size_t memory_bytes = 4u << 20;
+  bool mqtt5_sizes = true;  // count MQTT 5 property bytes when checking packet sizes
+  Duration ttl{0};          // the queue's ttl: older messages are not sent (the writer's sweep counts them)
 };
 
-using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
+// Called when a message was dead-lettered (to publish a notice locally).
+using DeadLetterHook = std::function<void(const std::string& remote, const Message& message, const DeadLetter& why)>;
 
-class Forwarder {
+struct ForwarderStatus {
+  std::size_t in_memory = 0;
+  std::size_t inflight = 0;
+  int strikes = 0;
+  double throttled_rate = 0;  // messages/s the throttle allows; 0 when none
+};
+
+class Forwarder final : public PublishListener, public QueueListener {
  public:
-  Forwarder(std::string remote, OutboxQueue& queue, Publisher& publisher, ForwarderSettings settings,
-            SteadyClock clock = [] { return std::chrono::steady_clock::now(); });
-  ~Forwarder();  // stops
+  Forwarder(std::string remote, EventLoop& loop, OutboxQueue& queue, Publisher& publisher, ForwarderSettings settings,
+            ReleaseSink* releases = nullptr, DeadLetterHook on_dead_letter = {});
+  ~Forwarder() override;  // stop()
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
+
+  // Loop thread. start() begins sending what the queue holds.
   void start();
   void stop();
-  // The connection changed (connected or lost): wake up and re-check.
-  void connection_changed();
+
+  // Loop thread: a message routed to this remote. `receipt` (0: none) is
+  // released when the outbox no longer needs its source to keep it.
+  Delivery accept(Message message, std::uint64_t receipt);
+
+  // PublishListener (loop thread)
+  void published(std::uint64_t token, const PublishOutcome& outcome) override;
+  void connected() override;
+  void connection_lost(const ConnectionEnd& end) override;
+  // QueueListener (writer thread): posts to the loop.
+  void committed(const CommitNotice& notice) override;
+
+  ForwarderStatus status() const;  // loop thread
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  enum class State { waiting, inflight, done };
+  struct Entry {
+    std::int64_t id = 0;
+    Message message;
+    State state = State::waiting;
+    int attempts = 0;
+    std::chrono::steady_clock::time_point sent_at{};
+    std::chrono::steady_clock::time_point not_before{};  // a transient refusal: not again before this
+  };
+
+  void pump();
+  void schedule_pump(std::chrono::steady_clock::duration delay);
+  // The next entry to send (from cursor_), reading more from the database when
+  // memory holds none; null when there is nothing to send now (`retry_at` then
+  // says when a held-back entry may go).
+  Entry* next_waiting(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point& retry_at);
+  bool read_more();
+  Entry* find(std::int64_t id);
+  void finish(Entry& e);
+  void pop_done();
+  void settle(const CommitNotice& notice);
+  void release_upto(std::int64_t id);
+  void release_one(std::int64_t id);
+  void send_to_dead_letters(Entry& e, DeadLetter why);
+  bool keep_in_memory(std::size_t bytes) const;
+  void drop_unsent_upto(std::int64_t id);
+
+  const std::string remote_;
+  EventLoop& loop_;
+  OutboxQueue& queue_;
+  Publisher& publisher_;
+  const ForwarderSettings settings_;
+  ReleaseSink* const releases_;
+  DeadLetterHook on_dead_letter_;
+  Pacer pacer_;
+  // Posted notices check it: the forwarder may be gone when they run.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool started_ = false;
+
+  std::deque<Entry> rows_;      // ascending ids; unsent, in flight, or done (popped from the front)
+  std::size_t memory_bytes_ = 0;
+  std::deque<Entry> tail_;      // accepted after a gap (not next in line), newest kept
+  std::size_t tail_bytes_ = 0;
+  std::size_t cursor_ = 0;      // no waiting entry before this index
+  std::size_t inflight_ = 0;
+  std::int64_t fetched_upto_ = 0;  // every unresolved id up to here is in rows_
+  std::int64_t known_upto_ = 0;    // the highest id that exists
+  std::int64_t settled_upto_ = 0;  // committed or resolved up to here (the queue's notices)
+  std::deque<std::pair<std::int64_t, std::uint64_t>> unreleased_;  // (id, receipt), ascending ids
+  std::uint64_t connection_ = 0;
+  std::int64_t newest_acked_ = 0;  // on this connection
+  EventLoop::TimerId pump_timer_ = 0;
+
+  // Closed-connection judgement.
+  std::int64_t suspect_id_ = 0;
+  int strikes_ = 0;
+
+  LogLimiter dead_letter_log_{std::chrono::seconds(10)};
+  LogLimiter transient_log_{std::chrono::seconds(10)};
 };
 
 }  // namespace edgebridge

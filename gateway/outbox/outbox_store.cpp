@@ -4,6 +4,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "outbox/committer.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/quarantine.hpp"
 #include "outbox/queue_impl.hpp"
@@ -40,7 +41,7 @@ sql::Connection open_or_replace(const OutboxOptions& options, std::string& quara
 }  // namespace
 
 struct OutboxStore::Impl {
-  // Members are destroyed in reverse order: the writer (whose destructor still
+  // Members are destroyed in reverse order: the writer (whose stop() still
   // walks its queues) must go before the queues it points to.
   std::mutex queues_m;
   std::map<std::string, std::unique_ptr<QueueImpl>> queues;
@@ -50,8 +51,9 @@ struct OutboxStore::Impl {
 OutboxStore::OutboxStore(OutboxOptions options) : impl_(std::make_unique<Impl>()) {
   std::string quarantined;
   sql::Connection db = open_or_replace(options, quarantined);
-  impl_->writer = std::make_unique<Writer>(std::move(options), std::move(db));
-  impl_->writer->set_quarantined_path(quarantined);
+  auto committer = std::make_unique<Committer>(options, std::move(db));
+  committer->set_quarantined_path(quarantined);
+  impl_->writer = std::make_unique<Writer>(std::move(options), std::move(committer));
   impl_->writer->start();
 }
 
@@ -75,6 +77,10 @@ OutboxQueue& OutboxStore::queue(const std::string& remote, const OutboxLimits& l
 }
 
 void OutboxStore::flush() { impl_->writer->flush(); }
+
+bool OutboxStore::under_pressure() const { return impl_->writer->under_pressure(); }
+
+void OutboxStore::commit_soon() { impl_->writer->commit_soon(); }
 
 std::string OutboxStore::quarantined_path() const { return impl_->writer->quarantined_path(); }
 

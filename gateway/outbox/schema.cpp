@@ -17,11 +17,19 @@ void ensure_schema(sql::Connection& db) {
   if (version > kVersion)
     throw sql::Error(SQLITE_MISMATCH, "schema version " + std::to_string(version) + " is newer than this build's " +
                                           std::to_string(kVersion));
+  if (version == kVersion) return;
+  // Every statement is idempotent: a version 1 file gains what version 2 added.
   db.exec(
       "BEGIN IMMEDIATE;"
       "CREATE TABLE IF NOT EXISTS remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
       "CREATE TABLE IF NOT EXISTS counters(remote_id INTEGER NOT NULL, name TEXT NOT NULL,"
       " value INTEGER NOT NULL, PRIMARY KEY(remote_id, name)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS dead_letters(id INTEGER PRIMARY KEY, remote_id INTEGER NOT NULL,"
+      " topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL,"
+      " received_at INTEGER NOT NULL, failed_at INTEGER NOT NULL, reason TEXT NOT NULL,"
+      " reason_code INTEGER NOT NULL, attempts INTEGER NOT NULL, detail TEXT NOT NULL,"
+      " retry INTEGER NOT NULL DEFAULT 0);"
+      "CREATE INDEX IF NOT EXISTS dead_letters_retry ON dead_letters(retry) WHERE retry != 0;"
       "PRAGMA user_version=" +
       std::to_string(kVersion) + ";COMMIT;");
 }
@@ -55,6 +63,17 @@ sql::Connection open_reader(const std::string& path) {
   sqlite3_busy_timeout(db.get(), 1000);
   // The forwarder reads each row once, oldest first: a small cache does.
   db.exec("PRAGMA cache_size=-512");
+  return db;
+}
+
+sql::Connection open_editor(const std::string& path) {
+  sql::Connection db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_busy_timeout(db.get(), 10000);
+  const auto version = db.query_int("PRAGMA user_version");
+  if (version < kVersion)
+    throw sql::Error(SQLITE_MISMATCH, "the database has no dead letters yet (schema version " +
+                                          std::to_string(version) + "); start the gateway once to upgrade it");
   return db;
 }
 

@@ -1,11 +1,15 @@
 #pragma once
-// The outbox database layout (PRAGMA user_version 1):
+// The outbox database layout (PRAGMA user_version 2):
 //   remotes(id INTEGER PRIMARY KEY, name TEXT UNIQUE)        one row per remote
 //   q_<remote id>(id INTEGER PRIMARY KEY, topic TEXT, payload BLOB,
 //                 qos INTEGER, retain INTEGER, received_at INTEGER)  one FIFO per remote,
 //                 with an index on received_at for the ttl
 //   counters(remote_id, name, value)                         persisted counters
-// Table names come from remote ids, never from remote names.
+//   dead_letters(id INTEGER PRIMARY KEY, remote_id, topic, payload, qos, retain,
+//                received_at, failed_at, reason, reason_code, attempts, detail,
+//                retry)                                      refused messages (version 2)
+// Table names come from remote ids, never from remote names. Version 1 files
+// (no dead_letters) are upgraded in place when opened for writing.
 
 #include <cstdint>
 #include <string>
@@ -15,7 +19,7 @@
 
 namespace edgebridge::outbox_schema {
 
-constexpr int kVersion = 1;
+constexpr int kVersion = 2;
 
 // Bytes of a row as the bounds count them (topic + payload), in SQL.
 constexpr const char* kRowBytes = "(length(CAST(topic AS BLOB)) + length(payload))";
@@ -29,6 +33,11 @@ sql::Connection open_writer(const std::string& path, Durability durability);
 // A connection that only reads (the forwarders' and `outbox stats`'s). It never
 // checkpoints on close, so it cannot touch the WAL of a file it no longer owns.
 sql::Connection open_reader(const std::string& path);
+
+// A read-write connection for the command line (`outbox dead-letters --retry
+// / --purge`) beside a running gateway: waits for the gateway's writer instead
+// of failing when it is busy. Throws sql::Error.
+sql::Connection open_editor(const std::string& path);
 
 std::string queue_table(std::int64_t remote_id);
 

@@ -1,42 +1,63 @@
 #pragma once
-// The outbox's one writer thread. Enqueues and acks from any thread land in
-// one FIFO of operations; the thread takes everything that arrived (up to
-// max_batch) and commits it in one transaction: group commit. When idle it
-// commits the first message at once; while messages keep coming it commits at
-// most once per max_batch_delay, and acknowledgements alone wait up to
-// ack_delay. Once a second it also sweeps expired rows and persists the
-// counters.
+// The outbox's one writer thread: every thread's inserts, acknowledgements and
+// dead letters land in one FIFO of operations; the thread takes what is due
+// and hands it to the Committer, which writes it in one transaction (group
+// commit).
 //
-// Inside a batch: acks are deleted first, then expired rows, then new rows are
-// inserted and drop_oldest trims the oldest rows to the bounds; the in-memory
-// view of each queue changes only after COMMIT succeeded.
+// When a batch is due:
+//  - an insert of a message that nobody upstream keeps: at once when idle, and
+//    at most once per max_batch_delay while messages keep coming;
+//  - an insert of a held message: commit_delay after it was accepted, or at
+//    once after commit_soon(), or when the pending bytes reach the bound;
+//  - acknowledgements alone: ack_delay after the first.
+// A message resolved (acknowledged, dead-lettered) while its insert is still
+// in the FIFO is resolved there: its row is never written (or is written
+// straight to the dead letters).
 
-#include <array>
-#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
-#include <limits>
-#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include "outbox/checkpointer.hpp"
-#include "outbox/log_limiter.hpp"
 #include "outbox/outbox.hpp"
-#include "outbox/sqlite.hpp"
 
 namespace edgebridge {
 
 class QueueImpl;
+class Committer;
+
+// How a message left, or is to leave, its queue.
+struct Resolution {
+  enum class Kind { none, acked, dead };
+  Kind kind = Kind::none;
+  DeadLetter dead;
+};
+
+// One operation for the writer.
+struct WriterOp {
+  enum class Kind { insert, resolve, task };
+  Kind kind = Kind::insert;
+  QueueImpl* queue = nullptr;
+  std::int64_t id = 0;
+  Message message;   // insert
+  std::size_t bytes = 0;
+  bool held = false;
+  std::chrono::steady_clock::time_point accepted{};
+  Resolution resolution;  // resolve; for an insert, set when it was resolved before it was taken
+  std::int64_t dead_letter_id = 0;  // insert of a dead letter put back: its dead letter goes in the same commit
+  std::function<void()> task;
+};
 
 class Writer {
  public:
-  // `db` is the open, verified writer connection.
-  Writer(OutboxOptions options, sql::Connection db);
+  Writer(OutboxOptions options, std::unique_ptr<Committer> committer);
   ~Writer();  // stop()
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
@@ -46,126 +67,59 @@ class Writer {
   // and closes the database.
   void stop();
 
-  // Any thread. False once stopping (the message was not accepted).
-  bool insert(QueueImpl& queue, Message message, std::size_t bytes);
-  void ack(QueueImpl& queue, std::int64_t id);
+  // Any thread; never blocks on the writer. False once stopping.
+  bool insert(QueueImpl& queue, std::int64_t id, Message message, std::size_t bytes, bool held,
+              std::int64_t dead_letter_id = 0);
+  void resolve(QueueImpl& queue, std::int64_t id, Resolution resolution);
+  void commit_soon();
   // Registers a queue and returns once its table exists and its state is loaded
   // (or the attempt failed; later batches try again).
   void add_queue(QueueImpl& queue);
   void request_sweep();
   void report_corruption();
-  void mark_counters_dirty() { counters_dirty_ = true; }
+  void mark_counters_dirty();
   void set_max_file_bytes(std::uint64_t bytes);
   void flush();
+  bool under_pressure() const;
 
   const std::string& path() const { return options_.path; }
-  std::uint64_t generation() const { return generation_.load(); }
+  std::uint64_t generation() const;
   std::chrono::system_clock::time_point now() const { return options_.clock(); }
   std::string quarantined_path() const;
-  void set_quarantined_path(std::string path);
 
  private:
-  struct Op {
-    enum class Kind { insert, ack, task };
-    Kind kind = Kind::insert;
-    QueueImpl* queue = nullptr;
-    std::int64_t id = 0;
-    Message message;
-    std::size_t bytes = 0;
-    std::chrono::steady_clock::time_point accepted{};
-    std::function<void()> task;
+  // Per queue, under m_: the highest id taken into a batch so far, and the
+  // resolutions of messages whose insert is still in ops_.
+  struct Intake {
+    std::int64_t taken_upto = 0;
+    std::unordered_map<std::int64_t, Resolution> early;
   };
-
-  // Prepared statements of one queue's table (writer thread only).
-  struct QueueSql {
-    std::int64_t remote_id = 0;
-    sql::Statement insert, delete_range, trim_scan, delete_upto, expire, max_id, min_received;
-  };
-
-  // What a batch changes in one queue, applied to its State after COMMIT.
-  struct Delta {
-    std::int64_t count = 0;
-    std::int64_t bytes = 0;
-    std::uint64_t stored = 0, acked = 0, bytes_written = 0;
-    std::array<std::uint64_t, kDropReasons> dropped{};
-    std::uint64_t pending_count = 0, pending_bytes = 0;  // inserts this batch took
-    std::vector<std::int64_t> acks;                       // ids whose ack was applied
-    bool rows_changed = false;
-    bool rows_deleted = false;  // bounds must be read back from the table
-    std::int64_t inserted_max_id = 0;
-    std::int64_t inserted_oldest_ms = std::numeric_limits<std::int64_t>::max();
-    std::int64_t max_live_id = 0, oldest_ms = 0;
-  };
-  using Deltas = std::unordered_map<QueueImpl*, Delta>;
 
   void run();
-  bool push(Op op);
+  bool push(WriterOp op);
   // When what is queued must be committed (max() when nothing is). Under m_.
   std::chrono::steady_clock::time_point due_locked() const;
-  void process(std::vector<Op>& batch, bool tick, bool final);
-  // One transaction over the batch; throws sql::Error after rolling back.
-  void attempt(std::vector<Op>& batch, bool with_inserts, bool sweep, bool persist, Deltas& deltas);
-  void apply_acks(std::vector<Op>& batch, Deltas& deltas);
-  bool anything_expired();
-  void sweep_expired(Deltas& deltas);
-  void insert_rows(std::vector<Op>& batch, Deltas& deltas);
-  void trim_oldest(QueueImpl& q, QueueSql& s, Delta& d);
-  void refresh_bounds(Deltas& deltas);
-  void persist_counters(Deltas& deltas);
-  void commit_deltas(Deltas& deltas);
-  void count_lost(std::vector<Op>& batch, DropReason reason, Deltas& deltas);
-
-  // Creates the queue's table and statements and loads its state; false when
-  // that failed (logged). Throws sql::Error only for corruption.
-  bool ready(QueueImpl& q);
-  QueueSql* sql_for(QueueImpl* q);
-  void recover_from_corruption(const std::string& why);
-  bool reopen();
-  void prepare_connection();
-  void apply_file_limit();
-  void cap_wal();
-  static int wal_hook(void* self, sqlite3* db, const char* name, int pages);
-
-  // The writer checkpoints itself only past this WAL size (~64 MiB of 4 KiB pages).
-  static constexpr int kWalCapPages = 16384;
+  // Moves what is due into `batch`. Under m_.
+  void take_locked(std::vector<WriterOp>& batch);
 
   OutboxOptions options_;
-  sql::Connection db_;
-  Checkpointer checkpointer_;
-  int wal_pages_ = 0;  // writer thread: WAL size after the last commit
-  sql::Statement begin_, commit_, rollback_, upsert_counter_;
+  std::unique_ptr<Committer> committer_;
 
-  std::mutex m_;
+  mutable std::mutex m_;
   std::condition_variable work_cv_, done_cv_;
-  std::condition_variable space_cv_;  // insert() waits here while pending_insert_bytes_ is over the bound
+  std::deque<WriterOp> ops_;
+  std::unordered_map<QueueImpl*, Intake> intake_;
   std::size_t pending_insert_bytes_ = 0;  // bytes of the inserts in ops_
-  std::deque<Op> ops_;
-  std::size_t inserts_queued_ = 0, acks_queued_ = 0, tasks_queued_ = 0;  // in ops_
-  std::chrono::steady_clock::time_point first_ack_queued_{};  // while acks_queued_ > 0
-  std::chrono::steady_clock::time_point last_batch_{};        // when the last batch with messages was taken
+  bool pressure_ = false;                 // pending_insert_bytes_ went over the bound
+  std::size_t eager_inserts_ = 0, held_inserts_ = 0, resolves_ = 0, tasks_ = 0;  // in ops_
+  std::chrono::steady_clock::time_point first_held_{};     // accepted time of the oldest held insert in ops_
+  std::chrono::steady_clock::time_point first_resolve_{};  // while resolves_ > 0
+  std::chrono::steady_clock::time_point last_batch_{};     // when the last batch with inserts was taken
+  bool commit_soon_ = false;
   std::uint64_t submitted_ = 0, processed_ = 0;
   bool stopping_ = false;
   bool running_ = false;
   std::thread thread_;
-
-  std::atomic<std::uint64_t> generation_{1};
-  std::atomic<bool> corruption_reported_{false};
-  std::atomic<bool> sweep_requested_{false};
-  std::atomic<bool> counters_dirty_{false};
-
-  // Writer thread only.
-  std::vector<QueueImpl*> queues_;
-  std::unordered_map<QueueImpl*, QueueSql> sql_;
-  std::unordered_map<QueueImpl*, std::int64_t> next_id_;
-  std::unordered_map<QueueImpl*, bool> counters_loaded_;
-  std::chrono::steady_clock::time_point next_reopen_{};
-  std::uint64_t max_file_bytes_ = 0;
-  bool force_persist_ = false;
-  std::vector<Op> retry_acks_;
-  LogLimiter full_log_, error_log_;
-
-  mutable std::mutex quarantine_m_;
-  std::string quarantined_;
 };
 
 }  // namespace edgebridge

@@ -24,6 +24,7 @@
 
 #include "config/config.hpp"
 #include "core/message.hpp"
+#include "core/subscription.hpp"
 
 namespace edgebridge {
 
@@ -36,13 +37,6 @@ struct Route {
   Message message;   // topic and QoS as delivered there
 };
 
-struct Subscription {
-  std::string filter;
-  int qos = 0;  // highest QoS of the mappings that share the filter
-  friend bool operator==(const Subscription& a, const Subscription& b) {
-    return a.filter == b.filter && a.qos == b.qos;
-  }
-};
 
 // One effective route for `edgebridge check`.
 struct RouteLine {

@@ -164,8 +164,8 @@ TEST_CASE("broker URLs", "[config]") {
   std::string why;
   CHECK(parse_url("mqtt://127.0.0.1", why)->port == 1883);
   CHECK(parse_url("mqtts://h.example.com", why)->port == 8883);
-  CHECK(parse_url("mqtts://h.example.com:443", why)->paho_uri() == "ssl://h.example.com:443");
-  CHECK(parse_url("tcp://[::1]:1884", why)->paho_uri() == "tcp://[::1]:1884");
+  CHECK(parse_url("mqtts://h.example.com:443", why)->text() == "mqtts://h.example.com:443");
+  CHECK(parse_url("tcp://[::1]:1884", why)->text() == "mqtt://[::1]:1884");
   CHECK_FALSE(parse_url("h.example.com:8883", why));
   CHECK_FALSE(parse_url("mqtt://user:pw@h:1883", why));
   CHECK_FALSE(parse_url("mqtt://h:99999", why));

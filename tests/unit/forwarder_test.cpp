@@ -1,7 +1,10 @@
+// The forwarder on a real event loop and a real outbox, against a fake
+// connection the test answers by hand (PUBACKs, refusals, lost connections).
 #include <catch2/catch.hpp>
 
-#include <condition_variable>
+#include <map>
 #include <mutex>
+#include <thread>
 
 #include "outbox/forwarder.hpp"
 #include "outbox_test_support.hpp"
@@ -12,120 +15,38 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Plays the remote connection: records every publish and lets the test decide
-// when (and on which connection) PUBACKs arrive.
-class FakePublisher : public Publisher {
+// Plays the remote connection (loop thread): records every publish; the test
+// decides when, and with what outcome, each is answered.
+class FakeConnection : public Publisher {
  public:
   struct Publish {
     std::uint64_t conn;
+    std::uint64_t token;
     std::string payload;
-    std::function<void(bool)> done;
     bool answered = false;
   };
 
-  std::uint64_t connection_id() const override { return conn_.load(); }
-  int receive_maximum() const override { return receive_maximum_.load(); }
-
-  bool publish(std::uint64_t conn, const Message& message, std::function<void(bool)> done) override {
-    std::function<void(bool)> answer_now;
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      if (conn != conn_.load() || conn == 0) return false;
-      log_.push_back({conn, message.payload, std::move(done)});
-      std::size_t waiting = 0;
-      for (const auto& p : log_)
-        if (p.conn == conn && !p.answered) ++waiting;
-      max_waiting_ = std::max(max_waiting_, waiting);
-      if (auto_ack_) {
-        log_.back().answered = true;
-        answer_now = log_.back().done;
-      }
-    }
-    cv_.notify_all();
-    if (answer_now) answer_now(true);  // PUBACK right away, as a fast broker would
+  std::uint64_t connection_id() const override { return conn_; }
+  int send_window() const override { return receive_maximum_; }
+  std::size_t max_packet_size() const override { return max_packet_; }
+  bool publish(std::uint64_t conn, const Message& message, std::uint64_t token, PublishOutcome&) override {
+    if (conn != conn_ || conn == 0) return false;
+    log_.push_back({conn, token, message.payload});
+    std::size_t waiting = 0;
+    for (const auto& p : log_)
+      if (p.conn == conn && !p.answered) ++waiting;
+    max_waiting_ = std::max(max_waiting_, waiting);
+    if (auto_ack_) pending_auto_.push_back(log_.size() - 1);
     return true;
   }
 
-  void connect(std::uint64_t id) { conn_ = id; }
-  void disconnect() { conn_ = 0; }
-  void set_receive_maximum(int n) { receive_maximum_ = n; }
-  // From now on every publish is acknowledged at once; so are the ones on the
-  // current connection still waiting.
-  void set_auto_ack(bool on) {
-    std::vector<std::function<void(bool)>> waiting;
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      auto_ack_ = on;
-      if (!on) return;
-      for (auto& p : log_)
-        if (p.conn == conn_.load() && !p.answered) {
-          p.answered = true;
-          waiting.push_back(p.done);
-        }
-    }
-    for (auto& done : waiting) done(true);
-  }
-
-  bool wait_for_publishes(std::size_t n, std::chrono::milliseconds timeout = 5000ms) {
-    std::unique_lock<std::mutex> lock(m_);
-    return cv_.wait_for(lock, timeout, [&] { return log_.size() >= n; });
-  }
-  // Answers publish number `i` (0-based, in the order they were made).
-  void answer(std::size_t i, bool ok = true) {
-    std::function<void(bool)> done;
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      log_.at(i).answered = true;
-      done = log_.at(i).done;
-    }
-    done(ok);
-  }
-  std::vector<std::string> payloads() const {
-    std::lock_guard<std::mutex> lock(m_);
-    std::vector<std::string> out;
-    for (const auto& p : log_) out.push_back(p.payload);
-    return out;
-  }
-  std::vector<std::string> payloads_on(std::uint64_t conn) const {
-    std::lock_guard<std::mutex> lock(m_);
-    std::vector<std::string> out;
-    for (const auto& p : log_)
-      if (p.conn == conn) out.push_back(p.payload);
-    return out;
-  }
-  std::size_t count() const {
-    std::lock_guard<std::mutex> lock(m_);
-    return log_.size();
-  }
-  std::size_t max_waiting() const {
-    std::lock_guard<std::mutex> lock(m_);
-    return max_waiting_;
-  }
-
- private:
-  mutable std::mutex m_;
-  std::condition_variable cv_;
-  std::vector<Publish> log_;
-  std::atomic<std::uint64_t> conn_{0};
-  std::atomic<int> receive_maximum_{65535};
-  std::size_t max_waiting_ = 0;
+  std::uint64_t conn_ = 0;
+  int receive_maximum_ = 65535;
+  std::size_t max_packet_ = 0;
   bool auto_ack_ = false;
-};
-
-struct Fixture {
-  ScratchDir dir;
-  OutboxStore store{options_for(dir)};
-  OutboxQueue& queue = store.queue("ops", OutboxLimits{});
-  FakePublisher publisher;
-
-  void enqueue(int from, int to) {
-    for (int i = from; i <= to; ++i) REQUIRE(queue.enqueue(make_message("t", std::to_string(i))) == Delivery::ok);
-    store.flush();
-  }
-  std::uint64_t depth() {
-    store.flush();
-    return queue.counters().depth;
-  }
+  std::vector<Publish> log_;
+  std::vector<std::size_t> pending_auto_;
+  std::size_t max_waiting_ = 0;
 };
 
 std::vector<std::string> numbered(int from, int to) {
@@ -134,185 +55,468 @@ std::vector<std::string> numbered(int from, int to) {
   return out;
 }
 
+class CountingReleases : public ReleaseSink {
+ public:
+  void hold(std::uint64_t receipt) override { ++holds[receipt]; }
+  void release(std::uint64_t receipt) override { ++releases[receipt]; }
+  std::map<std::uint64_t, int> holds, releases;
+};
+
+// A loop on its own thread, a store, a fake connection and a forwarder; every
+// call on the forwarder or the connection goes through the loop (call()).
+struct Fixture {
+  explicit Fixture(ForwarderSettings s = {}, OutboxOptions o = {}) : settings(s) {
+    if (o.path.empty()) o = options_for(dir);
+    store = std::make_unique<OutboxStore>(o);
+    queue = &store->queue("ops", OutboxLimits{});
+  }
+  ~Fixture() {
+    loop.call([this] { fwd.reset(); });
+    loop.stop();
+    thread.join();
+  }
+
+  void start() {
+    loop.call([this] {
+      fwd = std::make_unique<Forwarder>("ops", loop, *queue, conn, settings, &releases,
+                                        [this](const std::string&, const Message& m, const DeadLetter& why) {
+                                          dead.emplace_back(m.payload, why.reason);
+                                        });
+      fwd->start();
+    });
+  }
+  // Messages from before: committed before the forwarder starts.
+  void stored(int from, int to) {
+    for (int i = from; i <= to; ++i) REQUIRE(put(*queue, make_message("t", std::to_string(i))) == Delivery::ok);
+    store->flush();
+  }
+  void accept(int from, int to, std::uint64_t receipt = 0) {
+    loop.call([&] {
+      for (int i = from; i <= to; ++i) fwd->accept(make_message("t", std::to_string(i)), receipt);
+    });
+  }
+  void connect(std::uint64_t id) {
+    loop.call([&] {
+      conn.conn_ = id;
+      fwd->connected();
+    });
+  }
+  void lose_connection(ConnectionEnd end = {}) {
+    loop.call([&] {
+      conn.conn_ = 0;
+      fwd->connection_lost(end);
+    });
+  }
+  // Answers publish number `i` (0-based, in the order they were made).
+  void answer(std::size_t i, PublishOutcome outcome = {}) {
+    loop.call([&] {
+      auto& p = conn.log_.at(i);
+      p.answered = true;
+      fwd->published(p.token, outcome);
+    });
+  }
+  void auto_ack(bool on) {
+    loop.call([&] { conn.auto_ack_ = on; });
+    drain_auto();
+  }
+  // Answers what auto-ack queued, until nothing more comes.
+  void drain_auto() {
+    for (int round = 0; round < 100000; ++round) {
+      bool more = false;
+      loop.call([&] {
+        auto pending = std::move(conn.pending_auto_);
+        conn.pending_auto_.clear();
+        for (std::size_t i : pending) {
+          if (conn.log_[i].conn != conn.conn_) continue;
+          conn.log_[i].answered = true;
+          fwd->published(conn.log_[i].token, PublishOutcome{});
+          more = true;
+        }
+        if (conn.auto_ack_)
+          for (std::size_t i = 0; i < conn.log_.size(); ++i)
+            if (!conn.log_[i].answered && conn.log_[i].conn == conn.conn_) {
+              conn.log_[i].answered = true;
+              fwd->published(conn.log_[i].token, PublishOutcome{});
+              more = true;
+            }
+      });
+      if (!more) return;
+    }
+  }
+  std::size_t published() {
+    std::size_t n = 0;
+    loop.call([&] { n = conn.log_.size(); });
+    return n;
+  }
+  bool wait_published(std::size_t n, std::chrono::milliseconds timeout = 5000ms) {
+    return eventually([&] { return published() >= n; }, timeout);
+  }
+  std::vector<std::string> payloads(std::uint64_t on_conn = 0) {
+    std::vector<std::string> out;
+    loop.call([&] {
+      for (const auto& p : conn.log_)
+        if (on_conn == 0 || p.conn == on_conn) out.push_back(p.payload);
+    });
+    return out;
+  }
+  std::size_t max_waiting() {
+    std::size_t n = 0;
+    loop.call([&] { n = conn.max_waiting_; });
+    return n;
+  }
+  std::uint64_t depth() {
+    store->flush();
+    return queue->counters().depth;
+  }
+
+  ScratchDir dir;
+  ForwarderSettings settings;
+  std::unique_ptr<OutboxStore> store;
+  OutboxQueue* queue = nullptr;
+  FakeConnection conn;
+  CountingReleases releases;
+  std::vector<std::pair<std::string, DeadLetterReason>> dead;
+  std::unique_ptr<Forwarder> fwd;
+  EventLoop loop;
+  std::thread thread{[this] { loop.run(); }};
+};
+
 ForwarderSettings window(int inflight) {
   ForwarderSettings s;
   s.inflight = inflight;
   return s;
 }
 
+PublishOutcome refused(int code) { return classify_puback(code); }
+
 }  // namespace
 
-TEST_CASE("rows are published in order and deleted once acknowledged", "[forwarder]") {
-  Fixture f;
-  f.publisher.set_auto_ack(true);
-  f.publisher.connect(1);
-  f.enqueue(1, 300);
-  Forwarder fwd("ops", f.queue, f.publisher, window(64));
-  fwd.start();
-  f.enqueue(301, 500);  // more arrive while it runs
-  REQUIRE(f.publisher.wait_for_publishes(500));
-  CHECK(f.publisher.payloads() == numbered(1, 500));
+TEST_CASE("stored rows and new messages are published in order and deleted once acknowledged", "[forwarder]") {
+  Fixture f(window(64));
+  f.stored(1, 300);
+  f.start();
+  f.connect(1);
+  f.auto_ack(true);
+  f.accept(301, 500);  // more arrive while it runs
+  f.drain_auto();
+  REQUIRE(f.wait_published(500));
+  CHECK(f.payloads() == numbered(1, 500));
   REQUIRE(eventually([&] { return f.depth() == 0; }));
-  CHECK(f.queue.counters().acked == 500);
-  CHECK(f.queue.counters().sent == 500);
+  CHECK(f.queue->counters().acked == 500);
+  CHECK(f.queue->counters().sent == 500);
+}
+
+TEST_CASE("a message acknowledged before its commit is never written, and its receipt is released then",
+          "[forwarder]") {
+  OutboxOptions o;
+  ScratchDir scratch;
+  o = options_for(scratch);
+  o.commit_delay = 60s;  // held messages wait: only an acknowledgement can settle them in this test
+  Fixture f(window(64), o);
+  f.start();
+  f.connect(1);
+  f.accept(1, 3, /*receipt=*/7);
+  REQUIRE(f.wait_published(3));
+  CHECK(f.releases.holds[7] == 3);
+  CHECK(f.releases.releases[7] == 0);  // still the source's to keep
+  for (std::size_t i = 0; i < 3; ++i) f.answer(i);
+  CHECK(f.releases.releases[7] == 3);
+  f.store->flush();
+  const auto c = f.queue->counters();
+  CHECK(c.acked == 3);
+  CHECK(c.stored == 0);  // never written
+  CHECK(c.depth == 0);
+}
+
+TEST_CASE("a held message the remote has not acknowledged is released once committed", "[forwarder]") {
+  Fixture f(window(64));
+  f.start();
+  f.accept(1, 2, /*receipt=*/3);  // disconnected: nothing is sent
+  CHECK(f.releases.releases[3] == 0);
+  f.queue->commit_soon();
+  REQUIRE(eventually([&] {
+    int n = 0;
+    f.loop.call([&] { n = f.releases.releases[3]; });
+    return n == 2;
+  }));
+  CHECK(f.queue->counters().stored == 2);
 }
 
 TEST_CASE("never more than `inflight` publishes wait for their PUBACK", "[forwarder]") {
-  Fixture f;
-  f.publisher.connect(1);
-  f.enqueue(1, 20);
-  Forwarder fwd("ops", f.queue, f.publisher, window(5));
-  fwd.start();
-  REQUIRE(f.publisher.wait_for_publishes(5));
-  CHECK_FALSE(f.publisher.wait_for_publishes(6, 50ms));  // the window is full: nothing more goes out
+  Fixture f(window(5));
+  f.stored(1, 20);
+  f.start();
+  f.connect(1);
+  REQUIRE(f.wait_published(5));
+  CHECK_FALSE(f.wait_published(6, 50ms));  // the window is full: nothing more goes out
   for (std::size_t i = 0; i < 20; ++i) {
-    REQUIRE(f.publisher.wait_for_publishes(i + 1));
-    f.publisher.answer(i);
+    REQUIRE(f.wait_published(i + 1));
+    f.answer(i);
   }
   REQUIRE(eventually([&] { return f.depth() == 0; }));
-  CHECK(f.publisher.max_waiting() == 5);
-  CHECK(f.publisher.payloads() == numbered(1, 20));
+  CHECK(f.max_waiting() == 5);
+  CHECK(f.payloads() == numbered(1, 20));
 }
 
 TEST_CASE("the server's Receive Maximum caps the window below `inflight`", "[forwarder]") {
-  Fixture f;
-  f.publisher.set_receive_maximum(3);
-  f.publisher.connect(1);
-  f.enqueue(1, 10);
-  Forwarder fwd("ops", f.queue, f.publisher, window(64));
-  fwd.start();
-  REQUIRE(f.publisher.wait_for_publishes(3));
-  CHECK_FALSE(f.publisher.wait_for_publishes(4, 50ms));
+  Fixture f(window(64));
+  f.stored(1, 10);
+  f.start();
+  f.loop.call([&] { f.conn.receive_maximum_ = 3; });
+  f.connect(1);
+  REQUIRE(f.wait_published(3));
+  CHECK_FALSE(f.wait_published(4, 50ms));
   for (std::size_t i = 0; i < 10; ++i) {
-    REQUIRE(f.publisher.wait_for_publishes(i + 1));
-    f.publisher.answer(i);
+    REQUIRE(f.wait_published(i + 1));
+    f.answer(i);
   }
   REQUIRE(eventually([&] { return f.depth() == 0; }));
-  CHECK(f.publisher.max_waiting() == 3);
+  CHECK(f.max_waiting() == 3);
 }
 
-TEST_CASE("a reconnect resends unacknowledged rows from the oldest and never acknowledged ones", "[forwarder]") {
-  Fixture f;
-  f.publisher.connect(1);
-  f.enqueue(1, 10);
-  Forwarder fwd("ops", f.queue, f.publisher, window(4));
-  fwd.start();
-  REQUIRE(f.publisher.wait_for_publishes(4));  // 1..4 in flight
-  f.publisher.answer(0);                       // 1 acked
-  f.publisher.answer(2);                       // 3 acked (out of order)
-  REQUIRE(f.publisher.wait_for_publishes(6));  // 5, 6 join the window
-  f.publisher.disconnect();
-  fwd.connection_changed();
-  f.publisher.connect(2);
-  fwd.connection_changed();
-  f.publisher.set_auto_ack(true);
-  REQUIRE(eventually([&] { return f.depth() == 0; }));
-  CHECK(f.publisher.payloads_on(1) == numbered(1, 6));
+TEST_CASE("a reconnect resends unacknowledged messages from the oldest, and never acknowledged ones",
+          "[forwarder]") {
+  Fixture f(window(4));
+  f.stored(1, 10);
+  f.start();
+  f.connect(1);
+  REQUIRE(f.wait_published(4));  // 1..4 in flight
+  f.answer(0);                   // 1 acked
+  f.answer(2);                   // 3 acked (out of order)
+  REQUIRE(f.wait_published(6));  // 5, 6 join the window
+  f.lose_connection();
+  f.connect(2);
+  f.auto_ack(true);
+  REQUIRE(eventually([&] {
+    f.drain_auto();
+    return f.depth() == 0;
+  }));
+  CHECK(f.payloads(1) == numbered(1, 6));
   // 2, 4, 5, 6 were never acknowledged: resent first, oldest first; 1 and 3 never again.
-  CHECK(f.publisher.payloads_on(2) == std::vector<std::string>{"2", "4", "5", "6", "7", "8", "9", "10"});
+  CHECK(f.payloads(2) == std::vector<std::string>{"2", "4", "5", "6", "7", "8", "9", "10"});
 }
 
 TEST_CASE("inflight 1 keeps strict order across reconnects", "[forwarder]") {
-  Fixture f;
-  f.publisher.connect(1);
-  f.enqueue(1, 30);
-  Forwarder fwd("ops", f.queue, f.publisher, window(1));
-  fwd.start();
+  Fixture f(window(1));
+  f.stored(1, 30);
+  f.start();
   std::uint64_t conn = 1;
+  f.connect(conn);
   std::size_t answered = 0;
   for (int round = 0; round < 6; ++round) {
     // Acknowledge a few, then lose the connection with one publish unanswered.
     for (int k = 0; k < 3; ++k) {
-      REQUIRE(f.publisher.wait_for_publishes(answered + 1));
-      CHECK(f.publisher.max_waiting() == 1);
-      f.publisher.answer(answered++);
+      REQUIRE(f.wait_published(answered + 1));
+      CHECK(f.max_waiting() == 1);
+      f.answer(answered++);
     }
-    REQUIRE(f.publisher.wait_for_publishes(answered + 1));
+    REQUIRE(f.wait_published(answered + 1));
     ++answered;  // never answered: lost with the connection
-    f.publisher.connect(++conn);
-    fwd.connection_changed();
+    f.lose_connection();
+    f.connect(++conn);
   }
-  f.publisher.set_auto_ack(true);
-  f.publisher.answer(answered - 1, false);  // too late: the connection it belonged to is gone
-  REQUIRE(eventually([&] { return f.depth() == 0; }));
+  f.auto_ack(true);
+  REQUIRE(eventually([&] {
+    f.drain_auto();
+    return f.depth() == 0;
+  }));
   // What the remote saw, in order: every row, each unanswered one (4, 7, ..., 19)
   // once more right after itself, never anything out of order.
-  auto seen = f.publisher.payloads();
   std::vector<std::string> expected;
   for (int i = 1; i <= 30; ++i) {
     expected.push_back(std::to_string(i));
     if (i >= 4 && i <= 19 && (i - 4) % 3 == 0) expected.push_back(std::to_string(i));
   }
-  CHECK(seen == expected);
+  CHECK(f.payloads() == expected);
 }
 
-TEST_CASE("a PUBACK from an old connection is ignored", "[forwarder]") {
-  Fixture f;
-  f.publisher.connect(1);
-  f.enqueue(1, 3);
-  Forwarder fwd("ops", f.queue, f.publisher, window(8));
-  fwd.start();
-  REQUIRE(f.publisher.wait_for_publishes(3));
-  f.publisher.connect(2);
-  fwd.connection_changed();
-  REQUIRE(f.publisher.wait_for_publishes(6));  // all three again on connection 2
-  f.publisher.answer(0);                       // connection 1 answers late
-  f.publisher.answer(1);
-  CHECK(f.depth() == 3);
-  CHECK(f.queue.counters().acked == 0);
-  f.publisher.answer(3);
-  f.publisher.answer(4);
-  f.publisher.answer(5);
+TEST_CASE("a refused message goes to the dead letters; the window behind it is neither resent nor blocked",
+          "[forwarder]") {
+  Fixture f(window(8));
+  f.stored(1, 8);
+  f.start();
+  f.connect(1);
+  REQUIRE(f.wait_published(8));
+  f.answer(0);
+  f.answer(1, refused(0x87));  // "2": not authorized
+  for (std::size_t i = 2; i < 8; ++i) f.answer(i);
   REQUIRE(eventually([&] { return f.depth() == 0; }));
-  CHECK(f.publisher.payloads_on(2) == numbered(1, 3));
+  CHECK(f.payloads() == numbered(1, 8));  // each sent once
+  const auto c = f.queue->counters();
+  CHECK(c.acked == 7);
+  CHECK(c.dead_lettered[static_cast<std::size_t>(DeadLetterReason::not_authorized)] == 1);
+  CHECK(c.dead_letters == 1);
+  std::vector<std::pair<std::string, DeadLetterReason>> dead;
+  f.loop.call([&] { dead = f.dead; });
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].first == "2");
 }
 
-TEST_CASE("a publish that fails is sent again", "[forwarder]") {
-  Fixture f;
-  f.publisher.connect(1);
-  f.enqueue(1, 3);
-  Forwarder fwd("ops", f.queue, f.publisher, window(1));
-  fwd.start();
-  REQUIRE(f.publisher.wait_for_publishes(1));
-  f.publisher.answer(0, false);
-  f.publisher.set_auto_ack(true);
+TEST_CASE("quota exceeded sends that message alone again later; nothing is dead-lettered", "[forwarder]") {
+  Fixture f(window(8));
+  f.stored(1, 4);
+  f.start();
+  f.connect(1);
+  REQUIRE(f.wait_published(4));
+  f.answer(1, refused(0x97));
+  f.answer(0);
+  f.answer(2);
+  f.answer(3);
+  REQUIRE(f.wait_published(5));  // "2" once more, after a pause
+  CHECK(f.payloads() == std::vector<std::string>{"1", "2", "3", "4", "2"});
+  f.answer(4);
   REQUIRE(eventually([&] { return f.depth() == 0; }));
-  CHECK(f.publisher.payloads() == std::vector<std::string>{"1", "1", "2", "3"});
+  CHECK(f.queue->counters().dead_letters == 0);
+  ForwarderStatus st;
+  f.loop.call([&] { st = f.fwd->status(); });
+  CHECK(st.throttled_rate > 0);  // the pacer backed off
 }
 
-TEST_CASE("nothing is published while disconnected, and stop() is prompt", "[forwarder]") {
-  Fixture f;
-  f.enqueue(1, 5);
-  Forwarder fwd("ops", f.queue, f.publisher, window(8));
-  fwd.start();
-  CHECK_FALSE(f.publisher.wait_for_publishes(1, 50ms));
-  f.publisher.connect(7);
-  fwd.connection_changed();
-  REQUIRE(f.publisher.wait_for_publishes(5));
-  const auto started = std::chrono::steady_clock::now();
-  fwd.stop();  // waiting for PUBACKs and for rows: must not linger
-  CHECK(std::chrono::steady_clock::now() - started < 500ms);
-  f.publisher.answer(0);  // an answer after stop changes nothing
-  CHECK(f.depth() == 5);
+TEST_CASE("a message larger than max_message_size or the broker's packet limit is dead-lettered unsent",
+          "[forwarder]") {
+  ForwarderSettings s = window(8);
+  s.max_message_size = 100;
+  Fixture f(s);
+  REQUIRE(put(*f.queue, make_message("t", "small")) == Delivery::ok);
+  REQUIRE(put(*f.queue, make_message("t", std::string(101, 'x'))) == Delivery::ok);
+  REQUIRE(put(*f.queue, make_message("t", std::string(80, 'y'))) == Delivery::ok);
+  f.store->flush();
+  f.start();
+  f.loop.call([&] { f.conn.max_packet_ = 85; });  // "y" * 80 fits our limit, not the broker's (88 bytes)
+  f.connect(1);
+  REQUIRE(f.wait_published(1));
+  CHECK_FALSE(f.wait_published(2, 50ms));
+  f.answer(0);
+  REQUIRE(eventually([&] { return f.depth() == 0; }));
+  CHECK(f.payloads() == std::vector<std::string>{"small"});
+  CHECK(f.queue->counters().dead_lettered[static_cast<std::size_t>(DeadLetterReason::too_large)] == 2);
 }
 
-TEST_CASE("publishes follow max_publish_rate on the forwarder's clock", "[forwarder]") {
-  Fixture f;
-  f.publisher.set_auto_ack(true);
-  f.publisher.connect(1);
-  f.enqueue(1, 40);
-  std::atomic<std::int64_t> fake_us{0};
-  auto clock = [&] { return std::chrono::steady_clock::time_point(std::chrono::microseconds(fake_us.load())); };
-  ForwarderSettings s = window(64);
-  s.max_publish_rate = Rate{100};  // one publish per 1 / (0.97 * 100) s = 10,310 us
-  Forwarder fwd("ops", f.queue, f.publisher, s, clock);
-  fwd.start();
-  for (std::size_t step = 0; step < 40; ++step) {
-    // Each step lets exactly one more publish go; never more than the pacer allows so far.
-    REQUIRE(f.publisher.wait_for_publishes(step + 1));
-    const auto allowed = static_cast<std::size_t>(fake_us.load() / 10'310) + 1;
-    REQUIRE(f.publisher.count() <= allowed);
-    fake_us += 10'400;
+TEST_CASE("a broker that closes the connection right after the same message three times dead-letters it; "
+          "the rest flows",
+          "[forwarder]") {
+  Fixture f(window(8));
+  f.stored(1, 5);
+  f.start();
+  ConnectionEnd closed;
+  closed.by_peer = true;
+  f.connect(1);
+  REQUIRE(f.wait_published(5));
+  f.answer(0);  // "1" taken; "2" makes the broker close the connection
+  f.lose_connection(closed);
+  for (std::uint64_t c = 2; c <= 3; ++c) {
+    const auto before = f.published();
+    f.connect(c);
+    REQUIRE(f.wait_published(before + 1));
+    CHECK_FALSE(f.wait_published(before + 2, 30ms));  // the suspect goes alone
+    CHECK(f.payloads().back() == "2");
+    f.lose_connection(closed);
   }
-  CHECK(f.publisher.payloads() == numbered(1, 40));
+  f.connect(4);
+  f.auto_ack(true);
+  REQUIRE(eventually([&] {
+    f.drain_auto();
+    return f.depth() == 0;
+  }));
+  const auto c = f.queue->counters();
+  CHECK(c.dead_lettered[static_cast<std::size_t>(DeadLetterReason::closed_connection)] == 1);
+  CHECK(c.acked == 4);
+  const auto seen = f.payloads(4);
+  CHECK(seen == std::vector<std::string>{"3", "4", "5"});
+}
+
+TEST_CASE("an outage that ends connections does not dead-letter: the next connection takes the suspect",
+          "[forwarder]") {
+  Fixture f(window(8));
+  f.stored(1, 3);
+  f.start();
+  ConnectionEnd closed;
+  closed.by_peer = true;
+  f.connect(1);
+  REQUIRE(f.wait_published(3));
+  f.lose_connection(closed);  // the broker went down right after "1"
+  f.connect(2);               // it is back
+  REQUIRE(f.wait_published(4));
+  f.answer(3);  // and takes "1"
+  f.auto_ack(true);
+  REQUIRE(eventually([&] {
+    f.drain_auto();
+    return f.depth() == 0;
+  }));
+  CHECK(f.queue->counters().dead_letters == 0);
+  ConnectionEnd keepalive;
+  keepalive.keepalive_timeout = true;  // a half-open link blames nobody either
+  f.loop.call([&] { f.conn.auto_ack_ = false; });
+  f.accept(4, 4);
+  for (int i = 0; i < 5; ++i) {
+    f.lose_connection(keepalive);
+    f.connect(10 + static_cast<std::uint64_t>(i));
+  }
+  f.auto_ack(true);
+  REQUIRE(eventually([&] {
+    f.drain_auto();
+    return f.depth() == 0;
+  }));
+  CHECK(f.queue->counters().dead_letters == 0);
+}
+
+TEST_CASE("with durability full nothing is sent before its commit", "[forwarder]") {
+  ForwarderSettings s = window(8);
+  s.durability = Durability::full;
+  ScratchDir scratch;
+  OutboxOptions o = options_for(scratch);
+  o.durability = Durability::full;
+  o.max_batch_delay = 1s;
+  Fixture f(s, o);
+  f.start();
+  f.connect(1);
+  f.accept(1, 1);  // after a quiet spell: committed at once
+  REQUIRE(f.wait_published(1));
+  f.accept(2, 3);  // within 1 s of that commit: they wait for the next one
+  CHECK(f.published() == 1);
+  REQUIRE(f.wait_published(3));
+  CHECK(f.queue->counters().stored == 3);
+}
+
+TEST_CASE("messages beyond what memory keeps are read back from the database, in order", "[forwarder]") {
+  ForwarderSettings s = window(16);
+  s.memory_rows = 10;
+  Fixture f(s);
+  f.start();
+  f.accept(1, 100);  // disconnected: memory takes 10, the rest waits in the database
+  f.store->flush();
+  f.connect(1);
+  f.auto_ack(true);
+  REQUIRE(eventually([&] {
+    f.drain_auto();
+    return f.depth() == 0;
+  }));
+  CHECK(f.payloads() == numbered(1, 100));
+}
+
+TEST_CASE("nothing is published while disconnected", "[forwarder]") {
+  Fixture f(window(8));
+  f.stored(1, 5);
+  f.start();
+  CHECK_FALSE(f.wait_published(1, 50ms));
+  f.connect(7);
+  REQUIRE(f.wait_published(5));
+  CHECK(f.payloads(7) == numbered(1, 5));
+}
+
+TEST_CASE("publishes never go faster than max_publish_rate", "[forwarder]") {
+  ForwarderSettings s = window(64);
+  s.max_publish_rate = Rate{100};  // one publish per 1 / (0.97 * 100) s = 10.3 ms
+  Fixture f(s);
+  f.stored(1, 21);
+  f.start();
+  const auto started = std::chrono::steady_clock::now();
+  f.connect(1);
+  f.auto_ack(true);
+  REQUIRE(eventually([&] {
+    f.drain_auto();
+    return f.published() == 21;
+  }));
+  CHECK(std::chrono::steady_clock::now() - started >= 200ms);  // 20 gaps of at least 10.3 ms
+  CHECK(f.payloads() == numbered(1, 21));
 }

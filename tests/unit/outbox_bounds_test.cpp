@@ -36,7 +36,7 @@ TEST_CASE("drop_oldest keeps the newest max_messages rows and counts the ones it
   OutboxQueue& q = store.queue("ops", limits(100, 1 << 30, Overflow::drop_oldest));
   const bool commit_each = GENERATE(false, true);  // one big batch, or one batch per message
   for (int i = 1; i <= 150; ++i) {
-    REQUIRE(q.enqueue(make_message("t", std::to_string(i))) == Delivery::ok);
+    REQUIRE(put(q, make_message("t", std::to_string(i))) == Delivery::ok);
     if (commit_each) store.flush();
   }
   store.flush();
@@ -54,7 +54,7 @@ TEST_CASE("drop_newest refuses what does not fit and counts it", "[outbox][bound
   OutboxQueue& q = store.queue("ops", limits(100, 1 << 30, Overflow::drop_newest));
   int refused = 0;
   for (int i = 1; i <= 150; ++i)
-    if (q.enqueue(make_message("t", std::to_string(i))) == Delivery::error) ++refused;
+    if (put(q, make_message("t", std::to_string(i))) == Delivery::error) ++refused;
   store.flush();
   CHECK(refused == 50);
   CHECK(numbers(q.read_after(0, 1000)) == range(1, 100));
@@ -69,14 +69,14 @@ TEST_CASE("drop_newest takes messages again once acks made room", "[outbox][boun
   ScratchDir dir;
   OutboxStore store(options_for(dir));
   OutboxQueue& q = store.queue("ops", limits(10, 1 << 30, Overflow::drop_newest));
-  for (int i = 1; i <= 10; ++i) REQUIRE(q.enqueue(make_message("t", std::to_string(i))) == Delivery::ok);
-  CHECK(q.enqueue(make_message("t", "11")) == Delivery::error);
+  for (int i = 1; i <= 10; ++i) REQUIRE(put(q, make_message("t", std::to_string(i))) == Delivery::ok);
+  CHECK(put(q, make_message("t", "11")) == Delivery::error);
   store.flush();
   auto rows = q.read_after(0, 3);
   for (const auto& r : rows) q.ack(r.id);
   store.flush();
-  for (int i = 12; i <= 14; ++i) CHECK(q.enqueue(make_message("t", std::to_string(i))) == Delivery::ok);
-  CHECK(q.enqueue(make_message("t", "15")) == Delivery::error);
+  for (int i = 12; i <= 14; ++i) CHECK(put(q, make_message("t", std::to_string(i))) == Delivery::ok);
+  CHECK(put(q, make_message("t", "15")) == Delivery::error);
   store.flush();
   CHECK(numbers(q.read_after(0, 100)) == std::vector<int>{4, 5, 6, 7, 8, 9, 10, 12, 13, 14});
 }
@@ -89,7 +89,7 @@ TEST_CASE("drop_oldest applies max_bytes exactly, counting topic and payload byt
   for (int i = 1; i <= 150; ++i) {
     char payload[16];
     std::snprintf(payload, sizeof payload, "%09d", i);
-    q.enqueue(make_message("t", payload));
+    put(q, make_message("t", payload));
   }
   store.flush();
   CHECK(numbers(q.read_after(0, 1000)) == range(51, 150));
@@ -98,7 +98,7 @@ TEST_CASE("drop_oldest applies max_bytes exactly, counting topic and payload byt
   CHECK(dropped(c, DropReason::overflow_oldest) == 50);
 
   // A bigger message pushes out as many of the oldest as it needs.
-  q.enqueue(make_message("t", std::string(35, 'x')));  // 36 bytes: 4 oldest (40 bytes) make room
+  put(q, make_message("t", std::string(35, 'x')));  // 36 bytes: 4 oldest (40 bytes) make room
   store.flush();
   c = q.counters();
   CHECK(dropped(c, DropReason::overflow_oldest) == 54);
@@ -114,11 +114,11 @@ TEST_CASE("drop_newest applies max_bytes exactly", "[outbox][bounds]") {
   for (int i = 1; i <= 150; ++i) {
     char payload[16];
     std::snprintf(payload, sizeof payload, "%09d", i);
-    if (q.enqueue(make_message("t", payload)) == Delivery::error) ++refused;
+    if (put(q, make_message("t", payload)) == Delivery::error) ++refused;
   }
   CHECK(refused == 50);
-  CHECK(q.enqueue(make_message("t", "1234")) == Delivery::ok);  // 5 bytes still fit
-  CHECK(q.enqueue(make_message("t", "")) == Delivery::error);   // and then not even 1
+  CHECK(put(q, make_message("t", "1234")) == Delivery::ok);  // 5 bytes still fit
+  CHECK(put(q, make_message("t", "")) == Delivery::error);   // and then not even 1
   store.flush();
   auto c = q.counters();
   CHECK(c.depth == 101);
@@ -131,8 +131,8 @@ TEST_CASE("a message larger than max_bytes is refused under either policy", "[ou
   OutboxStore store(options_for(dir));
   const Overflow policy = GENERATE(Overflow::drop_oldest, Overflow::drop_newest);
   OutboxQueue& q = store.queue(to_string(policy), limits(100, 64, policy));
-  q.enqueue(make_message("t", "keep me"));
-  CHECK(q.enqueue(make_message("t", std::string(64, 'x'))) == Delivery::error);
+  put(q, make_message("t", "keep me"));
+  CHECK(put(q, make_message("t", std::string(64, 'x'))) == Delivery::error);
   store.flush();
   CHECK(q.counters().depth == 1);
   CHECK(dropped(q.counters(), DropReason::overflow_newest) == 1);
@@ -142,11 +142,11 @@ TEST_CASE("new limits apply on the next batch after a reload", "[outbox][bounds]
   ScratchDir dir;
   OutboxStore store(options_for(dir));
   OutboxQueue& q = store.queue("ops", limits(100, 1 << 30, Overflow::drop_oldest));
-  for (int i = 1; i <= 50; ++i) q.enqueue(make_message("t", std::to_string(i)));
+  for (int i = 1; i <= 50; ++i) put(q, make_message("t", std::to_string(i)));
   store.flush();
   OutboxQueue& same = store.queue("ops", limits(20, 1 << 30, Overflow::drop_oldest));
   CHECK(&same == &q);
-  q.enqueue(make_message("t", "51"));
+  put(q, make_message("t", "51"));
   store.flush();
   CHECK(numbers(q.read_after(0, 100)) == range(32, 51));
 }

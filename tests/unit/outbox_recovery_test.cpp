@@ -24,7 +24,7 @@ void write_garbage(const std::string& path, std::size_t offset, std::size_t size
 }
 
 void fill(OutboxQueue& q, int n, std::size_t payload_size = 200) {
-  for (int i = 0; i < n; ++i) q.enqueue(make_message("t", std::string(payload_size, 'p')));
+  for (int i = 0; i < n; ++i) put(q, make_message("t", std::string(payload_size, 'p')));
 }
 
 // A second connection, as an operator's sqlite3 shell would open one.
@@ -38,7 +38,7 @@ void checkpoint(const std::string& path) {
 void check_fresh_store_works(OutboxStore& store) {
   OutboxQueue& q = store.queue("ops", OutboxLimits{});
   CHECK(q.counters().depth == 0);
-  REQUIRE(q.enqueue(make_message("t", "after")) == Delivery::ok);
+  REQUIRE(put(q, make_message("t", "after")) == Delivery::ok);
   store.flush();
   auto rows = q.read_after(0, 10);
   REQUIRE(rows.size() == 1);
@@ -111,7 +111,7 @@ TEST_CASE("corruption found while running moves the file aside and counts the lo
   CHECK(q.counters().depth == 0);
 
   const std::int64_t before = 0;
-  q.enqueue(make_message("t", "after"));
+  put(q, make_message("t", "after"));
   store.flush();
   auto rows = q.read_after(before, 10);
   REQUIRE(rows.size() == 1);
@@ -146,7 +146,7 @@ TEST_CASE("a full disk drops the batch, counts it, and the store recovers when r
   // Room again: the next batches are written normally.
   store.set_max_file_bytes(0);
   const auto full_before = dropped(q.counters(), DropReason::disk_full);
-  q.enqueue(make_message("t", "after"));
+  put(q, make_message("t", "after"));
   store.flush();
   CHECK(dropped(q.counters(), DropReason::disk_full) == full_before);
   auto rows = q.read_after(0, 10'000);

@@ -27,7 +27,7 @@ TEST_CASE("counters follow what happened to the messages", "[outbox][counters]")
   l.max_messages = 5;
   l.overflow = Overflow::drop_newest;
   OutboxQueue& q = store.queue("ops", l);
-  for (int i = 0; i < 7; ++i) q.enqueue(make_message("ab", "12345678"));
+  for (int i = 0; i < 7; ++i) put(q, make_message("ab", "12345678"));
   q.count_drop(DropReason::qos0_offline);
   store.flush();
   auto rows = q.read_after(0, 10);
@@ -55,8 +55,8 @@ TEST_CASE("read_outbox_stats reports each remote while the store is open", "[out
   OutboxQueue& audit = store.queue("audit", OutboxLimits{});
   Message m = make_message("ab", "12345678");
   m.received_at = std::chrono::system_clock::now() - 90s;
-  for (int i = 0; i < 4; ++i) ops.enqueue(m);
-  audit.enqueue(m);
+  for (int i = 0; i < 4; ++i) put(ops, m);
+  put(audit, m);
   ops.count_sent(2);
   store.flush();
 
@@ -75,7 +75,7 @@ TEST_CASE("read_outbox_stats reports each remote while the store is open", "[out
   CHECK(counter(stats[1], "overflow_oldest") == 0);
 
   // The store keeps working while (and after) someone looked.
-  ops.enqueue(m);
+  put(ops, m);
   store.flush();
   CHECK(read_outbox_stats(o.path)[1].depth == 5);
 }
@@ -85,7 +85,7 @@ TEST_CASE("counters survive a reopen", "[outbox][counters]") {
   {
     OutboxStore store(options_for(dir));
     OutboxQueue& q = store.queue("ops", OutboxLimits{});
-    for (int i = 0; i < 3; ++i) q.enqueue(make_message("t", "x"));
+    for (int i = 0; i < 3; ++i) put(q, make_message("t", "x"));
     q.count_sent(3);
     q.count_drop(DropReason::qos0_offline);
   }

@@ -43,7 +43,7 @@ class FakeWallClock {
     return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms_.load()));
   }
   void advance(std::chrono::milliseconds d) { ms_ += d.count(); }
-  WallClock fn() {
+  SystemClockFn fn() {
     return [this] { return now(); };
   }
 
@@ -69,6 +69,9 @@ inline Message make_message(const std::string& topic, const std::string& payload
   m.qos = qos;
   return m;
 }
+
+// The old synchronous shape: the delivery of an enqueue (its id dropped).
+inline Delivery put(OutboxQueue& q, Message m, bool held = false) { return q.enqueue(std::move(m), held).delivery; }
 
 inline OutboxOptions options_for(const ScratchDir& dir) {
   OutboxOptions o;

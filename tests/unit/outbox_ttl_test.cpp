@@ -24,9 +24,9 @@ TEST_CASE("rows older than the ttl are never read and are counted as expired", "
   o.clock = clock.fn();
   OutboxStore store(o);
   OutboxQueue& q = store.queue("ops", with_ttl(60'000ms));
-  for (int i = 1; i <= 5; ++i) q.enqueue(make_message("t", "old" + std::to_string(i)));
+  for (int i = 1; i <= 5; ++i) put(q, make_message("t", "old" + std::to_string(i)));
   clock.advance(30s);
-  for (int i = 1; i <= 3; ++i) q.enqueue(make_message("t", "new" + std::to_string(i)));
+  for (int i = 1; i <= 3; ++i) put(q, make_message("t", "new" + std::to_string(i)));
   store.flush();
   CHECK(q.counters().oldest_age_ms == 30'000);
 
@@ -47,7 +47,7 @@ TEST_CASE("expired rows are swept while nobody reads", "[outbox][ttl]") {
   o.clock = clock.fn();
   OutboxStore store(o);
   OutboxQueue& q = store.queue("ops", with_ttl(1000ms));
-  for (int i = 0; i < 10; ++i) q.enqueue(make_message("t", "x"));
+  for (int i = 0; i < 10; ++i) put(q, make_message("t", "x"));
   store.flush();
   clock.advance(1001ms);
   // The writer sweeps once a second on its own.
@@ -65,8 +65,8 @@ TEST_CASE("the ttl counts from when the message entered the gateway", "[outbox][
   OutboxQueue& q = store.queue("ops", with_ttl(60'000ms));
   Message late = make_message("t", "received long ago");
   late.received_at = clock.now() - 61s;
-  q.enqueue(late);
-  q.enqueue(make_message("t", "fresh"));
+  put(q, late);
+  put(q, make_message("t", "fresh"));
   store.flush();
   auto rows = q.read_after(0, 10);
   REQUIRE(rows.size() == 1);
@@ -81,7 +81,7 @@ TEST_CASE("ttl 0 keeps rows however old they get", "[outbox][ttl]") {
   o.clock = clock.fn();
   OutboxStore store(o);
   OutboxQueue& q = store.queue("ops", with_ttl(0ms));
-  q.enqueue(make_message("t", "x"));
+  put(q, make_message("t", "x"));
   store.flush();
   clock.advance(std::chrono::hours(24 * 365));
   CHECK(q.read_after(0, 10).size() == 1);

@@ -1,0 +1,86 @@
+#pragma once
+// The connections the gateway delivers to and hears from, behind interfaces so
+// that the gateway can be built with fakes in tests (EndpointFactory). All of
+// them live on the event loop: every method is for the loop thread, except
+// status() and counters(), which any thread may call.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/delivery.hpp"
+#include "core/device.hpp"
+#include "core/event_loop.hpp"
+#include "core/link_status.hpp"
+#include "core/message.hpp"
+#include "core/subscription.hpp"
+#include "outbox/forwarder.hpp"
+#include "outbox/outbox.hpp"
+
+namespace edgebridge {
+
+using StopDone = std::function<void()>;
+
+// The local broker. Its QoS 1 messages come to the handler with a receipt
+// (0 for QoS 0): hand it with every outbox copy; the broker's PUBACK waits
+// until all are released.
+class LocalEndpoint {
+ public:
+  using Handler = std::function<void(Message, std::uint64_t receipt)>;
+  virtual ~LocalEndpoint() = default;
+  virtual void start() = 0;
+  // Writes the held PUBACKs once the outbox released them (at most `timeout`),
+  // publishes "offline", disconnects; then `done`.
+  virtual void stop(std::chrono::milliseconds timeout, StopDone done) = 0;
+  virtual void set_subscriptions(std::vector<Subscription> subscriptions) = 0;
+  // Fire and forget; kept while the broker is away (max_buffered).
+  virtual bool publish(const Message& message) = 0;
+  // Where outbox copies release their receipts.
+  virtual ReleaseSink& releases() = 0;
+  // Stops (or resumes) reading: the outbox cannot keep up (back-pressure).
+  virtual void pause_reading(bool paused) = 0;
+  virtual LinkStatus status() const = 0;
+};
+
+// A cloud remote: its connection, its outbox queue and the forwarder between.
+class RemoteEndpoint {
+ public:
+  virtual ~RemoteEndpoint() = default;
+  virtual const std::string& name() const = 0;
+  virtual void start() = 0;
+  virtual void stop(std::chrono::milliseconds timeout, StopDone done) = 0;
+  virtual void set_subscriptions(std::vector<Subscription> subscriptions) = 0;
+  // A message routed to this remote; `receipt` (0: none) is released when the
+  // outbox no longer needs its source to keep it.
+  virtual Delivery enqueue(Message message, std::uint64_t receipt) = 0;
+  // New TLS files on disk (certificate rotation): reconnect with them.
+  virtual void reload_tls(const TlsConfig& tls) = 0;
+  virtual LinkStatus status() const = 0;
+  virtual OutboxCounters counters() const = 0;
+};
+
+// What a remote's messages and dead letters are handed to.
+struct RemoteHooks {
+  std::function<void(const std::string& remote, Message message)> on_message;
+  DeadLetterHook on_dead_letter;
+  ReleaseSink* releases = nullptr;
+  std::function<std::string()> connect_gate;  // empty: connect now; else why to wait
+};
+
+class EndpointFactory {
+ public:
+  virtual ~EndpointFactory() = default;
+  virtual std::unique_ptr<LocalEndpoint> local(EventLoop& loop, const Config& config, OutboxStore& store,
+                                               LocalEndpoint::Handler handler) = 0;
+  virtual std::unique_ptr<RemoteEndpoint> remote(EventLoop& loop, const RemoteConfig& remote,
+                                                 const GatewaySettings& gateway, OutboxQueue& queue,
+                                                 RemoteHooks hooks) = 0;
+  // Null for a type no device kind handles.
+  virtual std::unique_ptr<DeviceEndpoint> device(const DeviceConfig& device) = 0;
+};
+
+}  // namespace edgebridge

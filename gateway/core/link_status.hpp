@@ -1,0 +1,22 @@
+#pragma once
+// The state of one MQTT connection (the local broker or a remote), as the
+// watching side (/metrics, /healthz, /stats, the status page) sees it.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace edgebridge {
+
+enum class LinkState { stopped, waiting_clock, connecting, connected, backoff };
+const char* to_string(LinkState s);
+
+struct LinkStatus {
+  LinkState state = LinkState::stopped;
+  std::string last_error;
+  std::chrono::system_clock::time_point since{};
+  std::uint64_t connects = 0;
+  int mqtt_version = 0;  // of the current connection (5 or 4 for 3.1.1); 0 when not connected
+};
+
+}  // namespace edgebridge
