@@ -42,6 +42,17 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   auto* stats = outbox->add_subcommand("stats", "Depth, age and counters per remote (safe while running)");
   stats->add_option("-c,--config", stats_path, "Configuration file")->capture_default_str();
   stats->callback([&] { exit_code = outbox_stats_command(stats_path, catalog); });
+  DeadLetterOptions dead;
+  dead.config_path = config_path;
+  auto* dead_cmd = outbox->add_subcommand(
+      "dead-letters", "List the messages the remotes refused for good; --retry puts them back, --purge deletes them");
+  dead_cmd->add_option("-c,--config", dead.config_path, "Configuration file")->capture_default_str();
+  dead_cmd->add_option("--remote", dead.remote, "Only this remote's dead letters");
+  dead_cmd->add_option("--id", dead.ids, "Only these dead letters (ids from the listing)");
+  dead_cmd->add_flag("--retry", dead.retry, "Put them back at the end of their queue (after fixing the cause)");
+  dead_cmd->add_flag("--purge", dead.purge, "Delete them");
+  dead_cmd->add_flag("--json", dead.json, "Print the listing as JSON");
+  dead_cmd->callback([&] { exit_code = dead_letters_command(dead, catalog); });
 
   std::string status_path = config_path;
   auto* status = app.add_subcommand(

@@ -1,5 +1,6 @@
 #pragma once
 // One function per CLI subcommand; each returns an ExitCode.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,16 @@ struct RunOptions {
 int run_command(const RunOptions& options, const DeviceCatalog& catalog);
 int check_command(const std::string& config_path, const DeviceCatalog& catalog);
 int outbox_stats_command(const std::string& config_path, const DeviceCatalog& catalog);
+
+struct DeadLetterOptions {
+  std::string config_path;
+  std::string remote;             // empty: every remote
+  std::vector<std::int64_t> ids;  // empty: every dead letter (of that remote)
+  bool retry = false;             // put them back into their queue
+  bool purge = false;             // delete them
+  bool json = false;              // the listing as JSON
+};
+int dead_letters_command(const DeadLetterOptions& options, const DeviceCatalog& catalog);
 // Asks the running gateway (GET /stats on gateway.metrics) and prints it; 0 when
 // it answered, kExitUnavailable (3) when not (after printing the outbox database's counts).
 int status_command(const std::string& config_path, const DeviceCatalog& catalog);

@@ -38,6 +38,8 @@ int outbox_stats_command(const std::string& config_path, const DeviceCatalog& ca
     }
     std::cout << "  depth " << s->depth << " messages, " << format_size(s->depth_bytes) << ", oldest "
               << format_duration(Duration(s->oldest_age_ms)) << " ago\n";
+    std::cout << "  dead letters " << s->dead_letters
+              << (s->dead_letters > 0 ? " (list them: edgebridge outbox dead-letters)" : "") << "\n";
     for (const auto& [name, value] : s->counters) {
       if (name == "last_id") continue;  // internal
       std::string label = name;

@@ -98,7 +98,8 @@ void message_families(Writer& w, const GatewaySnapshot& s) {
 }
 
 void outbox_families(Writer& w, const GatewaySnapshot& s) {
-  w.family("edgebridge_outbox_stored_total", "counter", "Messages committed to the remote's outbox.");
+  w.family("edgebridge_outbox_stored_total", "counter",
+           "Messages written to the remote's outbox database (one acknowledged before its commit never is).");
   for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.stored);
   w.family("edgebridge_outbox_sent_total", "counter", "Publishes handed to the remote's connection, resends included.");
   for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.sent);
@@ -109,6 +110,16 @@ void outbox_families(Writer& w, const GatewaySnapshot& s) {
   for (const auto& r : s.remotes)
     for (std::size_t i = 0; i < kDropReasons; ++i)
       w.sample({{"remote", r.name}, {"reason", to_string(static_cast<DropReason>(i))}}, r.outbox.dropped[i]);
+  w.family("edgebridge_outbox_dead_lettered_total", "counter",
+           "Messages the remote refused for good (moved to the dead letters), by reason.");
+  for (const auto& r : s.remotes)
+    for (std::size_t i = 0; i < kDeadLetterReasons; ++i)
+      w.sample({{"remote", r.name}, {"reason", to_string(static_cast<DeadLetterReason>(i))}},
+               r.outbox.dead_lettered[i]);
+  w.family("edgebridge_outbox_dead_letters", "gauge", "Dead letters kept now (edgebridge outbox dead-letters).");
+  for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.dead_letters);
+  w.family("edgebridge_outbox_accepted_total", "counter", "Messages taken into the remote's outbox.");
+  for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.accepted);
   w.family("edgebridge_outbox_depth_messages", "gauge", "Messages waiting in the remote's outbox.");
   for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.depth);
   w.family("edgebridge_outbox_depth_bytes", "gauge", "Topic and payload bytes waiting in the remote's outbox.");

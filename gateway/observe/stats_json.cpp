@@ -56,7 +56,13 @@ nlohmann::json stats_json(const GatewaySnapshot& s) {
     }
     nlohmann::json dropped = nlohmann::json::object();
     for (std::size_t i = 0; i < kDropReasons; ++i) dropped[to_string(static_cast<DropReason>(i))] = r.outbox.dropped[i];
+    nlohmann::json dead = nlohmann::json::object();
+    for (std::size_t i = 0; i < kDeadLetterReasons; ++i)
+      dead[to_string(static_cast<DeadLetterReason>(i))] = r.outbox.dead_lettered[i];
     remote["outbox"] = {{"depth", r.outbox.depth},
+                        {"accepted", r.outbox.accepted},
+                        {"dead_letters", r.outbox.dead_letters},
+                        {"dead_lettered", dead},
                         {"depth_bytes", r.outbox.depth_bytes},
                         {"oldest_age_s", static_cast<double>(r.outbox.oldest_age_ms) / 1000.0},
                         {"pending", r.outbox.pending},

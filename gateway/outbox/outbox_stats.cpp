@@ -34,6 +34,11 @@ std::vector<OutboxQueueStats> read_outbox_stats(const std::string& path) {
           if (!depth.is_null(2)) stats.oldest_age_ms = std::max<std::int64_t>(0, now_ms - depth.int64(2));
         }
       }
+      if (db.query_int("PRAGMA user_version") >= 2) {
+        sql::Statement dead = db.prepare("SELECT count(*) FROM dead_letters WHERE remote_id = ?");
+        dead.bind(1, id);
+        if (dead.step()) stats.dead_letters = static_cast<std::uint64_t>(dead.int64(0));
+      }
       sql::Statement counters = db.prepare("SELECT name, value FROM counters WHERE remote_id = ? ORDER BY name");
       counters.bind(1, id);
       while (counters.step())

@@ -105,7 +105,6 @@ class QueueImpl final : public OutboxQueue {
   std::uint64_t pending_bytes_ = 0;
   std::int64_t next_id_ = 1;
   std::int64_t settled_upto_ = 0;
-  std::uint64_t generation_seen_ = 0;
   OutboxCounters totals_;  // accepted, stored, sent, acked, dropped, dead_lettered, bytes_written
   std::uint64_t dead_letters_ = 0;
 
