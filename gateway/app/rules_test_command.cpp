@@ -82,6 +82,8 @@ int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& cat
   std::cout << "  " << sql << "\n\n";
   std::cout << "FROM    '" << st.from << "' " << (t.topic_matches ? "matches" : "does NOT match") << " the topic "
             << message.topic << "\n";
+  if (!t.payload_refused.empty())
+    std::cout << "PAYLOAD not parsed: " << t.payload_refused << "; the rule sees its keys as undefined\n";
   if (st.where)
     std::cout << "WHERE   " << condition_text(t.condition)
               << (t.condition == rules::Condition::undefined ? "  (a key it reads is missing or has the wrong type)"
