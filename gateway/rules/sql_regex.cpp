@@ -13,7 +13,7 @@ namespace {
 // ICU counts "steps of the match engine", roughly milliseconds: a match that
 // takes longer is abandoned. The backtrack stack (heap, not the thread's
 // stack) is capped too.
-constexpr int32_t kTimeLimit = 200;
+constexpr int32_t kTimeLimit = 50;
 constexpr int32_t kStackLimitBytes = 1 << 20;
 constexpr std::size_t kCacheSize = 16;
 
