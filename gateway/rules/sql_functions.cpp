@@ -407,11 +407,12 @@ Value f_regexp_substr(const Args& a, const Ctx& ctx) {
 
 std::string check_scheme(Expr& call) {
   const Expr& scheme = *call.operands[1];
-  if (scheme.kind != Expr::Kind::literal) return "";
-  if (scheme.value.kind() == K::string && scheme.value.as_string() == "base64") return "";
-  if (scheme.value.kind() == K::string && scheme.value.as_string() == "proto")
+  if (scheme.kind == Expr::Kind::literal && scheme.value.kind() == K::string && scheme.value.as_string() == "proto")
     return "decoding Protobuf needs a descriptor file in Amazon S3, which the edge does not read; only 'base64' is "
            "supported";
+  if (call.operands.size() > 2) return "with 'base64' it takes 2 arguments, given " + std::to_string(call.operands.size());
+  if (scheme.kind != Expr::Kind::literal) return "";
+  if (scheme.value.kind() == K::string && scheme.value.as_string() == "base64") return "";
   return "the encoding scheme must be 'base64' (the only one AWS IoT supports), found " + describe(scheme.value);
 }
 
@@ -618,7 +619,7 @@ const std::vector<FunctionDef>& table() {
         fn("concat", 0, kAnyCount, f_concat),
         fn("cos", 1, 1, unary_math<cos_of>),
         fn("cosh", 1, 1, unary_math<cosh_of>),
-        fn("decode", 2, 2, f_decode, check_scheme),
+        fn("decode", 2, 6, f_decode, check_scheme),  // 6: decode(*, 'proto', bucket, key, descriptor, message)
         FunctionDef{"encode", 2, 2, f_encode, nullptr, check_scheme, /*raw_payload=*/true},
         fn("endswith", 2, 2, f_endswith),
         fn("exp", 1, 1, unary_math<exp_of>),

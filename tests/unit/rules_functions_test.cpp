@@ -108,6 +108,8 @@ const Row kRows[] = {
     {"regexp_matches('Temp=21C', '(?i)temp=\\\\d+')", "true"},
     {"regexp_matches(12345, '^1')", "true"},
     {"regexp_matches(null, 'a')", "undefined"},
+    {"regexp_matches('\xD9\xA3', '^\\\\d$')", "true"},  // ICU's \d is Unicode (Java's is ASCII): docs/rules-sql.md
+    {"regexp_matches('\xD9\xA3', '^[0-9]$')", "false"},
     {"regexp_matches('a', p)", "undefined", R"({"p": "("})"},  // a computed pattern that is not valid
     {"regexp_matches('abc', p)", "true", R"({"p": "b"})"},
     {"regexp_substr('no digits', '[0-9]+')", "undefined"},
@@ -157,6 +159,7 @@ const Row kRows[] = {
     {"parse_time('x-ww e', 1704067200000)", "\"2024-01 1\""},  // ISO week-year, week, day (Monday 1)
     {"parse_time('yyyy ZZZ', 1700000000000, 'America/New_York')", "\"2023 America/New_York\""},
     {"parse_time(p, 0)", "undefined", R"({"p": "yyyy QQ"})"},  // Q is not a Joda letter
+    {"parse_time('zzzz / eee', 100000000, 'America/Belize')", "\"Central Standard Time / Thu\""},
     {"parse_time('yyyy', 'soon')", "undefined"},
     {"time_to_epoch('2023-11-14 22:13:20', 'yyyy-MM-dd HH:mm:ss')", "1700000000000"},
     {"time_to_epoch('2023-11-14T23:13:20+01:00', 'yyyy-MM-dd''T''HH:mm:ssXXX')", "1700000000000"},
@@ -180,6 +183,8 @@ const Unavailable kUnavailable[] = {
     {"get_user_properties('k')", "get_user_properties() is not available at the edge: MQTT 5 user properties"},
     {"sourceip()", "sourceip() is not available at the edge: the local broker does not tell"},
     {"accountid()", "accountid() is not available at the edge: the AWS account"},
+    {"decode(*, 'proto', 'bucket', 'key.desc', 'file', 'Message')",
+     "decode(): decoding Protobuf needs a descriptor file in Amazon S3"},
 };
 
 std::string value_of(const std::string& expr, const std::string& payload) {
