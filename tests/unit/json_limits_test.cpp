@@ -18,7 +18,7 @@ TEST_CASE("a document within the bounds parses; one deeper or longer is refused 
   REQUIRE(ok.ok());
   CHECK(ok.value["a"][1]["b"][0] == 2);
 
-  const std::string deep(60000, '[');
+  const std::string deep = std::string(60000, '[') + std::string(60000, ']');  // valid JSON
   auto refused = parse_json_bounded(deep);
   CHECK(refused.refused);
   CHECK(refused.value.is_discarded());
@@ -52,7 +52,7 @@ TEST_CASE("the depth bound counts arrays and objects, not brackets inside string
 
 TEST_CASE("a rule sees a refused payload's keys as undefined and passes its bytes through SELECT *",
           "[json_limits][rules]") {
-  const std::string deep(60000, '[');
+  const std::string deep = std::string(60000, '[') + std::string(60000, ']');
   edgebridge::rules::EvalInput input("a/b", deep);
   CHECK(input.json() == nullptr);
   CHECK(input.payload_refused() == "the JSON nests arrays and objects more than 64 levels deep");
