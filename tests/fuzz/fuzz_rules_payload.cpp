@@ -31,7 +31,7 @@ const std::vector<std::shared_ptr<const Statement>>& statements() {
         "SELECT (SELECT VALUE n FROM e WHERE v > 1) AS names, EXISTS (SELECT * FROM e AS x WHERE x = 3) AS has "
         "FROM '#'",
         "SELECT decode(encode(*, 'base64'), 'base64') AS copy, md5(*) AS h, length(*) AS n FROM '#'",
-        "SELECT regexp_substr(*, '[0-9]+') AS d, regexp_replace(*, '(a+)+b', 'x') AS r FROM '#'",
+        "SELECT regexp_substr(*, '[0-9]+') AS d, regexp_replace(*, 'a+b', 'x') AS r FROM '#'",
         "SET @v = get(e, 0) SELECT CASE @v.n WHEN 'a' THEN 1 ELSE transform('enrichArray', {'k': 1}, e) END AS c "
         "FROM '#'",
         "SELECT VALUE cast(get(*, 'a') AS String) FROM '#'",
