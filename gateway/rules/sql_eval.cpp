@@ -355,13 +355,15 @@ const std::string& EvalInput::trace_id() const {
 }
 
 Value EvalInput::variable(const std::vector<Variable>& scope, std::size_t index) const {
-  if (variables_scope_ != &scope) {
-    variables_scope_ = &scope;
-    variables_.assign(scope.size(), std::nullopt);
+  if (index >= scope.size()) return Value();
+  std::size_t slot = 0;
+  while (slot < variables_.size() && variables_[slot].first != &scope) ++slot;
+  if (slot == variables_.size()) variables_.emplace_back(&scope, std::vector<std::optional<Value>>(scope.size()));
+  if (!variables_[slot].second[index]) {
+    Value v = evaluate(*scope[index].expr, *this);  // may add slots: index again after
+    variables_[slot].second[index] = std::move(v);
   }
-  if (index >= variables_.size()) return Value();
-  if (!variables_[index]) variables_[index] = evaluate(*scope[index].expr, *this);
-  return *variables_[index];
+  return *variables_[slot].second[index];
 }
 
 Value evaluate(const Expr& e, const EvalInput& input) { return eval(e, Ctx{input}); }

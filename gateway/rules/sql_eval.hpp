@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,8 +55,8 @@ class EvalInput {
   std::string refused_;
   std::vector<std::string> levels_;
   mutable std::string trace_id_;
-  mutable const std::vector<Variable>* variables_scope_ = nullptr;
-  mutable std::vector<std::optional<Value>> variables_;
+  // Per statement (a message may run several rules): its variables' values.
+  mutable std::vector<std::pair<const std::vector<Variable>*, std::vector<std::optional<Value>>>> variables_;
 };
 
 Value evaluate(const Expr& expr, const EvalInput& input);

@@ -145,6 +145,16 @@ TEST_CASE("a variable's value belongs to its own statement", "[rules][grammar][s
   CHECK(evaluate_select(*a.statement, input).payload == R"({"v":1})");
   CHECK(evaluate_select(*b.statement, input).payload == R"({"v":2})");
   CHECK(evaluate_select(*a.statement, input).payload == R"({"v":1})");
+
+  // Rules evaluated in turn on one message each keep their own once-only values.
+  auto c = parse_statement("SET @id = newuuid() SELECT @id AS id FROM 'x'");
+  auto d = parse_statement("SET @id = newuuid() SELECT @id AS id FROM 'x'");
+  int calls = 0;
+  EvalInput shared("x", "{}");
+  shared.new_uuid = [&calls] { return std::to_string(++calls); };
+  CHECK(evaluate_select(*c.statement, shared).payload == R"({"id":"1"})");
+  CHECK(evaluate_select(*d.statement, shared).payload == R"({"id":"2"})");
+  CHECK(evaluate_select(*c.statement, shared).payload == R"({"id":"1"})");
 }
 
 TEST_CASE("a chain of variables cannot nest deeper than an expression may", "[rules][grammar][set]") {
