@@ -4,7 +4,9 @@
 // at the edge or why it cannot run there (it needs an AWS service or context
 // the gateway does not have; the loader reports that, naming the function).
 // Adding a function is one row (and its implementation) in sql_functions.cpp
-// and one row in the conformance table, tests/rules/aws_iot_sql_examples.json.
+// and one test row: in tests/rules_conformance/aws_iot_sql_examples.json when
+// the guide has an example, else in tests/unit/rules_functions_test.cpp (a
+// test fails for a function that has neither).
 //
 // Functions follow the reference's argument conversions and return Undefined
 // for arguments they cannot use. A wrong number of arguments is a load error.

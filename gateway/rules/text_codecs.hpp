@@ -18,7 +18,8 @@ std::optional<std::string> base64_decode(std::string_view text);
 // another name (or a digest this OpenSSL cannot make).
 std::optional<std::string> hex_digest(std::string_view algorithm, std::string_view data);
 
-// Characters (Unicode code points) in UTF-8 text; an invalid byte counts as one.
+// Characters (Unicode code points) in UTF-8 text: the bytes that do not
+// continue a sequence (0b10xxxxxx) are counted.
 std::size_t utf8_length(std::string_view text);
 // The byte offset of character `index` (clamped to the text's length).
 std::size_t utf8_offset(std::string_view text, std::size_t index);
