@@ -30,7 +30,11 @@ class RawClient:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.load_verify_locations(tls.ca_file)
             ctx.load_cert_chain(tls.cert_file, tls.key_file)
-            sock = ctx.wrap_socket(sock, server_hostname=host)
+            try:
+                sock = ctx.wrap_socket(sock, server_hostname=host)
+            except BaseException:
+                sock.close()
+                raise
         self.sock = sock
 
     # ---- packets out -------------------------------------------------------------------

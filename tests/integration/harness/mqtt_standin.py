@@ -217,16 +217,18 @@ class _Session:
                 self.rec.connacked = True
 
     def on_publish(self, p: mq.Publish) -> None:
+        """Decides the answer, records it, then acts (so the record is there before
+        the client can see the answer)."""
         s = self.s
         with s.lock:
             self.rec.publishes += 1
             n = self.rec.publishes
         seen = PublishSeen(self.rec.id, self.rec.client_id, p.topic, p.payload, p.qos, p.dup, p.retain,
                            p.packet_id, p.properties, "none", None)
-        code = None
+        act = None
         if p.qos == 2:
             seen.answer, seen.reason = "closed", mq.QOS_NOT_SUPPORTED
-            self.hang_up("QoS 2 PUBLISH (Maximum QoS is 1)", mq.QOS_NOT_SUPPORTED)
+            act = lambda: self.hang_up("QoS 2 PUBLISH (Maximum QoS is 1)", mq.QOS_NOT_SUPPORTED)
         elif s.silent:
             seen.answer = "silent" if p.qos else "none"
             if p.qos:
@@ -235,11 +237,11 @@ class _Session:
                     self.rec.max_unanswered = max(self.rec.max_unanswered, self.unanswered)
         elif s.close_on_topic and mq.topic_matches(s.close_on_topic, p.topic):
             seen.answer = "closed"
-            self.hang_up(f"close_on_topic: PUBLISH to {p.topic}")
+            act = lambda: self.hang_up(f"close_on_topic: PUBLISH to {p.topic}")
         elif s.disconnect_with and n > s.disconnect_with[1]:
-            seen.answer, seen.reason = "disconnect", s.disconnect_with[0] if self.v5 else None
-            self.hang_up(f"disconnect_with 0x{s.disconnect_with[0]:02x} after {s.disconnect_with[1]} publishes",
-                         s.disconnect_with[0])
+            code, after = s.disconnect_with
+            seen.answer, seen.reason = "disconnect", code if self.v5 else None
+            act = lambda: self.hang_up(f"disconnect_with 0x{code:02x} after {after} publishes", code)
         else:
             code = next((c for f, c in (s.puback_codes or {}).items() if mq.topic_matches(f, p.topic)), 0)
             if self.v5 and p.qos and code == 0:
@@ -252,9 +254,11 @@ class _Session:
                 code = mq.NO_MATCHING_SUBSCRIBERS
             if p.qos:
                 seen.answer, seen.reason = "puback", code if self.v5 else 0
-                self.send(mq.ack(mq.PUBACK, p.packet_id, code, v5=self.v5))
+                act = lambda: self.send(mq.ack(mq.PUBACK, p.packet_id, code, v5=self.v5))
         with s.lock:
             s._publishes.append(seen)
+        if act:
+            act()
 
     def on_subscribe(self, packet_id: int, props: dict, filters: list[tuple[str, int]]) -> None:
         sub_id = (props.get("subscription_identifier") or [None])[0]
