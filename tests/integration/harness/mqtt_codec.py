@@ -190,26 +190,29 @@ class PacketTooLarge(Exception):
 
 class Framer:
     """Cuts a byte stream into packets. With `limit` set, a packet whose size
-    (fixed header included) exceeds it raises PacketTooLarge as soon as its
-    header is read, before its body arrives."""
+    (fixed header included) exceeds it stops the framing as soon as its header
+    is read, before its body arrives: the packets before it are returned, and
+    `error` holds PacketTooLarge (or MalformedPacket for a broken length)."""
 
     def __init__(self, limit: int | None = None):
         self.buf = bytearray()
         self.limit = limit
+        self.error: Exception | None = None
 
     def feed(self, data: bytes) -> list[Packet]:
         self.buf += data
         out = []
-        while len(self.buf) >= 2:
+        while len(self.buf) >= 2 and not self.error:
             try:
                 length, pos = read_varint(self.buf, 1)
-            except MalformedPacket:
+            except MalformedPacket as e:
                 if len(self.buf) >= 5:
-                    raise
+                    self.error = e
                 break  # length not complete yet
             size = pos + length
             if self.limit and size > self.limit:
-                raise PacketTooLarge(size)
+                self.error = PacketTooLarge(size)
+                break
             if len(self.buf) < size:
                 break
             out.append(Packet(self.buf[0] >> 4, self.buf[0] & 0x0F, bytes(self.buf[pos:size]), size))

@@ -101,6 +101,8 @@ class RawClient:
                 self.closed_by_server = True
                 raise ConnectionClosed("the server closed the connection")
             packets = self._framer.feed(data)
+            if self._framer.error:
+                raise self._framer.error
             self.received += packets
             if packets:
                 self._pending += packets[1:]

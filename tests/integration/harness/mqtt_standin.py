@@ -116,19 +116,18 @@ class _Session:
             self.rec.cert_cn = next((v for rdn in cert.get("subject", ()) for k, v in rdn if k == "commonName"), None)
 
     def on_data(self, data: bytes) -> None:
-        try:
-            packets = self.framer.feed(data)
-        except mq.PacketTooLarge as e:
-            return self.hang_up(f"packet too large ({e.size} bytes)", mq.PACKET_TOO_LARGE)
-        except mq.MalformedPacket as e:
-            return self.hang_up(f"malformed packet: {e}", mq.MALFORMED_PACKET)
-        for p in packets:
+        for p in self.framer.feed(data):
             if self.stream.closed or self.stream.close_after_flush:
                 return
             try:
                 self.handle(p)
             except mq.MalformedPacket as e:
                 return self.hang_up(f"malformed {p.name}: {e}", mq.MALFORMED_PACKET)
+        e = self.framer.error
+        if isinstance(e, mq.PacketTooLarge):
+            self.hang_up(f"packet too large ({e.size} bytes)", mq.PACKET_TOO_LARGE)
+        elif e:
+            self.hang_up(f"malformed packet: {e}", mq.MALFORMED_PACKET)
 
     def on_close(self, why: str) -> None:
         with self.s.lock:
@@ -139,6 +138,8 @@ class _Session:
     # ---- helpers -----------------------------------------------------------------------
     def hang_up(self, why: str, code: int | None = None) -> None:
         """Closes; on MQTT 5, after a DISCONNECT with `code` (if given)."""
+        if self.stream.closed or self.stream.close_after_flush:
+            return
         with self.s.lock:
             self.rec.why = why
         if code is not None and self.v5 and self.connected:
