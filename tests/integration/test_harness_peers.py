@@ -303,6 +303,17 @@ def test_standin_over_tls_wants_a_client_certificate_from_its_ca(standin, pki, t
     assert s.publishes()[0].text == "over TLS"
 
 
+def test_standin_drop_connections_hangs_up_with_a_server_disconnect_on_mqtt5(standin):
+    s = standin()
+    with RawClient(s.port) as v5, RawClient(s.port) as v4:
+        v5.connect("v5")
+        v4.connect("v4", level=4)
+        assert s.drop_connections(0x8B) == 2  # server shutting down
+        assert v5.disconnect_reason() == 0x8B
+        assert v4.disconnect_reason() is None
+    assert {c.why for c in s.wait_connections(2, closed=True)} == {"dropped by the test with DISCONNECT 0x8b"}
+
+
 def test_standin_stops_cleanly_and_comes_back_on_the_same_port(standin):
     s = standin()
     c = Client(s.port, client_id="stays").connect()
