@@ -9,6 +9,9 @@ find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
+# ICU: the rules' regular expressions (java.util.regex's dialect) and
+# parse_time()/time_to_epoch() (Java-style date patterns, time zones).
+find_package(ICU REQUIRED COMPONENTS uc i18n)
 pkg_check_modules(LIBMODBUS REQUIRED IMPORTED_TARGET libmodbus)
 pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 pkg_check_modules(LIBMOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)

@@ -76,11 +76,19 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   rule_test->add_option("-c,--config", rules_test.config_path, "Configuration file")->capture_default_str();
   rule_test->add_option("--rule", rules_test.rule, "The rule's name")->required();
   rule_test->add_option("--topic", rules_test.topic, "The message's topic")->required();
-  rule_test->add_option("--payload", rules_test.payload, "The message's payload (JSON or any text)")->required();
+  auto* payload = rule_test->add_option("--payload", rules_test.payload, "The message's payload (JSON or any text)");
+  auto* payload_file = rule_test->add_option(
+      "--payload-file", rules_test.payload_file, "Read the payload from this file (- for standard input)");
+  payload->excludes(payload_file);
+  payload_file->excludes(payload);
+
   rule_test->add_option("--source", rules_test.source,
                         "Where the message comes from: local, device:NAME or remote:NAME (sets clientid())")
       ->default_val("local");
-  rule_test->callback([&] { exit_code = rules_test_command(rules_test, catalog); });
+  rule_test->callback([&, payload, payload_file] {
+    if (!payload->count() && !payload_file->count()) throw CLI::RequiredError("--payload or --payload-file");
+    exit_code = rules_test_command(rules_test, catalog);
+  });
 
   for (const auto& extend : extensions) extend(app, catalog, exit_code);
 

@@ -37,6 +37,7 @@ struct RulesTestOptions {
   std::string rule;
   std::string topic;
   std::string payload;
+  std::string payload_file;  // instead of payload: a file, or "-" for standard input
   std::string source;  // "local" (default), "device:NAME", "remote:NAME"
 };
 int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& catalog);

@@ -1,7 +1,11 @@
-// `edgebridge rules test -c FILE --rule NAME --topic T --payload P`: what the
-// rule would select and do for that message. Nothing is sent; no broker,
+// `edgebridge rules test -c FILE --rule NAME --topic T --payload P` (or
+// --payload-file F, - for stdin): what the rule would select and do for that
+// message. A payload nested too deep or too large to parse is said so
+// (core/json_limits.hpp) and evaluated as bytes. Nothing is sent; no broker,
 // device or outbox is touched.
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "app/cli.hpp"
 #include "app/commands.hpp"
@@ -25,6 +29,34 @@ bool parse_source(const std::string& text, Source& out) {
   if (kind == "device") out = Source::device(name);
   else if (kind == "remote") out = Source::remote(name);
   else return false;
+  return true;
+}
+
+// More than any MQTT message the gateway passes on (the local broker's and
+// AWS IoT's limits are lower): a bigger file is refused, not read.
+constexpr std::size_t kMaxPayloadFileBytes = 16 * 1024 * 1024;
+
+bool read_payload(const std::string& path, std::string& out, std::string& why) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      why = "cannot read " + path;
+      return false;
+    }
+    in = &file;
+  }
+  out.clear();
+  char buf[65536];
+  while (*in) {
+    in->read(buf, sizeof buf);
+    out.append(buf, static_cast<std::size_t>(in->gcount()));
+    if (out.size() > kMaxPayloadFileBytes) {
+      why = (path == "-" ? std::string("standard input") : path) + " holds more than 16 MiB; a payload is smaller";
+      return false;
+    }
+  }
   return true;
 }
 
@@ -68,6 +100,13 @@ int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& cat
   Message message;
   message.topic = options.topic;
   message.payload = options.payload;
+  if (!options.payload_file.empty()) {
+    std::string why;
+    if (!read_payload(options.payload_file, message.payload, why)) {
+      std::cerr << "--payload-file: " << why << "\n";
+      return kExitUsage;
+    }
+  }
   message.qos = 1;
   const auto now = std::chrono::system_clock::now();
   message.received_at = now;
@@ -82,6 +121,8 @@ int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& cat
   std::cout << "  " << sql << "\n\n";
   std::cout << "FROM    '" << st.from << "' " << (t.topic_matches ? "matches" : "does NOT match") << " the topic "
             << message.topic << "\n";
+  if (!t.payload_refused.empty())
+    std::cout << "PAYLOAD not parsed: " << t.payload_refused << "; the rule sees its keys as undefined\n";
   if (st.where)
     std::cout << "WHERE   " << condition_text(t.condition)
               << (t.condition == rules::Condition::undefined ? "  (a key it reads is missing or has the wrong type)"

@@ -102,6 +102,7 @@ class RuleReader {
       else
         rule.statement = parsed.statement;
     }
+    statement_ = rule.statement.get();  // its SET variables, for the actions' ${@name}
     rule.hold = r.optional_duration("for");
     rule.max_gap = r.optional_duration("max_gap");
     if (rule.max_gap && !rule.hold)
@@ -160,7 +161,7 @@ class RuleReader {
   void read_publish(MapReader& p, RuleAction& out) {
     if (auto topic = verbatim(p, "topic", true)) {
       rules::SqlError error;
-      auto t = rules::Template::parse(*topic, error);
+      auto t = rules::Template::parse(*topic, error, statement_);
       if (!t) {
         ctx_.error(p.raw("topic"), p.key_path("topic"),
                    rules::position_in(*topic, error.offset) + ": " + error.message);
@@ -194,7 +195,7 @@ class RuleReader {
     if (args.IsDefined() && !args.IsNull()) {
       rules::SqlError error;
       std::string where;
-      auto t = rules::JsonTemplate::parse(yaml_to_json(args), error, where);
+      auto t = rules::JsonTemplate::parse(yaml_to_json(args), error, where, statement_);
       if (!t)
         ctx_.error(args, c.key_path("args") + where, error.message);
       else
@@ -227,6 +228,7 @@ class RuleReader {
   const Config& config_;
   const DeviceCatalog& catalog_;
   std::set<std::string> names_;
+  const rules::Statement* statement_ = nullptr;  // the rule being read
 };
 
 }  // namespace

@@ -11,6 +11,7 @@ RuleTrial try_rule(const RuleConfig& rule, const Source& source, const Message& 
   const Statement& st = *rule.statement;
   t.topic_matches = topic_matches(st.from, message.topic);
   EvalInput input(message.topic, message.payload);
+  t.payload_refused = input.payload_refused();
   if (source.kind != SourceKind::local) input.client_id = source.name;
   input.timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   if (st.where) t.where_value = describe(evaluate(*st.where, input));

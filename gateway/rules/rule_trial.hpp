@@ -16,6 +16,7 @@ namespace edgebridge::rules {
 
 struct RuleTrial {
   bool topic_matches = false;       // the topic matches the FROM filter
+  std::string payload_refused;      // why a JSON-looking payload was not parsed (too deep, too large)
   Condition condition = Condition::is_false;
   std::string where_value;          // the WHERE's value as JSON, or "undefined"; empty without WHERE
   Selected selected;

@@ -172,6 +172,13 @@ void RulesEngine::on_message(const Source& source, const Message& message) {
   input.client_id = client_id_of(source);
   input.timestamp_ms = now;
   input.new_uuid = options_.new_uuid;
+  if (!input.payload_refused().empty()) {
+    const auto n = ++payloads_refused_;
+    if (worth_logging(n))
+      spdlog::warn("Rules see a payload's keys as undefined: it was not parsed. topic={} source={} error=\"{}\" "
+                   "count={}",
+                   message.topic, source.name, input.payload_refused(), n);
+  }
   for (std::size_t i : matching) {
     Runtime& rt = *rules_[i];
     if (source.kind == SourceKind::rule && source.name == rt.config->name) continue;  // never on its own output

@@ -104,6 +104,7 @@ class RulesEngine {
   std::mutex store_mu_;
   std::atomic<std::uint64_t> chain_too_deep_{0};
   std::atomic<std::uint64_t> state_write_errors_{0};
+  std::atomic<std::uint64_t> payloads_refused_{0};  // over core/json_limits.hpp's bounds
 
   std::thread timer_;
   std::mutex timer_mu_;

@@ -6,6 +6,7 @@
 #include <limits>
 #include <random>
 
+#include "core/json_limits.hpp"
 #include "rules/json_text.hpp"
 #include "rules/sql_functions.hpp"
 
@@ -118,9 +119,26 @@ Value logical(BinaryOp op, const Value& a, const Value& b) {
   return Value::boolean(op == BinaryOp::logical_and ? (*x && *y) : (*x || *y));
 }
 
-Value binary(const Expr& e, const EvalInput& input) {
-  const Value a = evaluate(*e.operands[0], input);
-  const Value b = evaluate(*e.operands[1], input);
+// Where names are looked up: the payload, or the row of a nested SELECT.
+struct Ctx {
+  const EvalInput& input;
+  const Value* row = nullptr;          // the element a nested SELECT is on
+  const std::string* alias = nullptr;  // FROM source AS alias: the row's name
+};
+
+Value eval(const Expr& e, const Ctx& ctx);
+
+Value membership(const Value& needle, const Value& haystack) {
+  if (needle.undefined() || haystack.undefined()) return Value();
+  if (haystack.kind() != K::array) return Value();
+  for (const auto& item : haystack.as_json())
+    if (values_equal(needle, haystack.element(item))) return Value::boolean(true);
+  return Value::boolean(false);
+}
+
+Value binary(const Expr& e, const Ctx& ctx) {
+  const Value a = eval(*e.operands[0], ctx);
+  const Value b = eval(*e.operands[1], ctx);
   switch (e.op) {
     case BinaryOp::add:
     case BinaryOp::sub:
@@ -137,12 +155,13 @@ Value binary(const Expr& e, const EvalInput& input) {
     case BinaryOp::ge: return ordering(e.op, a, b);
     case BinaryOp::logical_and:
     case BinaryOp::logical_or: return logical(e.op, a, b);
+    case BinaryOp::in: return membership(a, b);
   }
   return Value();
 }
 
-Value is_check(const Expr& e, const EvalInput& input) {
-  const Value v = evaluate(*e.operands[0], input);
+Value is_check(const Expr& e, const Ctx& ctx) {
+  const Value v = eval(*e.operands[0], ctx);
   switch (e.check) {
     case IsCheck::null: return Value::boolean(v.is_null());
     case IsCheck::not_null: return Value::boolean(!v.is_null() && !v.undefined());  // "has a value"
@@ -152,22 +171,46 @@ Value is_check(const Expr& e, const EvalInput& input) {
   return Value();
 }
 
-Value array_literal(const Expr& e, const EvalInput& input) {
+Value array_literal(const Expr& e, const Ctx& ctx) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& item : e.operands) {
-    Value v = evaluate(*item, input);
+    Value v = eval(*item, ctx);
     if (!v.undefined()) out.push_back(v.to_json());
   }
   return Value::own(std::move(out));
 }
 
-Value object_literal(const Expr& e, const EvalInput& input) {
+Value object_literal(const Expr& e, const Ctx& ctx) {
   nlohmann::json out = nlohmann::json::object();
   for (std::size_t i = 0; i < e.operands.size(); ++i) {
-    Value v = evaluate(*e.operands[i], input);
+    Value v = eval(*e.operands[i], ctx);
     if (!v.undefined()) out[e.keys[i]] = v.to_json();
   }
   return Value::own(std::move(out));
+}
+
+// CASE v WHEN t THEN r ... ELSE e END: the first t equal to v (Undefined v:
+// Undefined). Without v (an edge extension), the first t that is true.
+Value case_of(const Expr& e, const Ctx& ctx) {
+  std::size_t i = 0;
+  Value subject;
+  if (e.case_subject) {
+    subject = eval(*e.operands[i++], ctx);
+    if (subject.undefined()) return Value();
+  }
+  const std::size_t whens_end = e.operands.size() - (e.case_else ? 1 : 0);
+  for (; i + 1 < whens_end; i += 2) {
+    const Value when = eval(*e.operands[i], ctx);
+    bool match = false;
+    if (e.case_subject) {
+      match = !when.undefined() && values_equal(subject, when);
+    } else {
+      auto b = to_boolean(when);
+      match = b && *b;
+    }
+    if (match) return eval(*e.operands[i + 1], ctx);
+  }
+  return e.case_else ? eval(*e.operands.back(), ctx) : Value();
 }
 
 void set_path(nlohmann::json& out, const std::vector<std::string>& path, nlohmann::json value) {
@@ -180,12 +223,118 @@ void set_path(nlohmann::json& out, const std::vector<std::string>& path, nlohman
   (*at)[path.back()] = std::move(value);
 }
 
+// The items of a SELECT on one row: the value (VALUE), or an object. `*`
+// adds the row's keys (a lone `*` in a nested SELECT gives the row itself).
+Value select_items(bool select_value, const std::vector<SelectItem>& items, const Ctx& ctx) {
+  if (select_value) return eval(*items[0].expr, ctx);
+  if (items.size() == 1 && !items[0].expr) return ctx.row ? *ctx.row : Value();
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& item : items) {
+    if (!item.expr) {
+      if (ctx.row && ctx.row->kind() == K::object) out.update(ctx.row->as_json());
+      continue;
+    }
+    Value v = eval(*item.expr, ctx);
+    if (!v.undefined()) set_path(out, item.name, v.to_json());
+  }
+  return Value::own(std::move(out));
+}
+
+bool row_passes(const SubQuery& q, const Ctx& row_ctx) {
+  if (!q.where) return true;
+  auto b = to_boolean(eval(*q.where, row_ctx));
+  return b && *b;
+}
+
+// (SELECT ... FROM source [AS alias] [WHERE ...]): an array source gives an
+// array of what each passing element selects; an object source gives what
+// it selects (Undefined when its WHERE is not true); anything else Undefined.
+Value subquery(const SubQuery& q, const Ctx& ctx) {
+  const Value source = eval(*q.source, ctx);
+  const std::string* alias = q.alias.empty() ? nullptr : &q.alias;
+  if (source.kind() == K::object) {
+    const Ctx row_ctx{ctx.input, &source, alias};
+    return row_passes(q, row_ctx) ? select_items(q.select_value, q.items, row_ctx) : Value();
+  }
+  if (source.kind() != K::array) return Value();
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& item : source.as_json()) {
+    const Value row = source.element(item);
+    const Ctx row_ctx{ctx.input, &row, alias};
+    if (!row_passes(q, row_ctx)) continue;
+    Value v = select_items(q.select_value, q.items, row_ctx);
+    if (!v.undefined()) out.push_back(v.to_json());
+  }
+  return Value::own(std::move(out));
+}
+
+Value exists(const SubQuery& q, const Ctx& ctx) {
+  const Value v = subquery(q, ctx);
+  if (v.kind() == K::array) return Value::boolean(!v.as_json().empty());
+  return Value::boolean(!v.undefined());
+}
+
+Value field(const Expr& e, const Ctx& ctx) {
+  if (ctx.row) {
+    if (ctx.alias && e.name == *ctx.alias) return *ctx.row;
+    return lookup(*ctx.row, e.name);
+  }
+  const nlohmann::json* root = ctx.input.json();
+  if (!root || !root->is_object()) return Value();
+  auto it = root->find(e.name);
+  return it == root->end() ? Value() : Value::borrow(*it);
+}
+
+Value payload(const Ctx& ctx) {
+  if (ctx.row) return *ctx.row;
+  if (const nlohmann::json* root = ctx.input.json()) return Value::borrow(*root);
+  return Value::string(ctx.input.raw_payload());
+}
+
+Value call(const Expr& e, const Ctx& ctx) {
+  std::vector<Value> args;
+  args.reserve(e.operands.size());
+  for (const auto& o : e.operands) {
+    if (o->kind == Expr::Kind::payload && e.function->raw_payload && !ctx.row)
+      args.push_back(Value::string(ctx.input.raw_payload()));  // the bytes as they came
+    else
+      args.push_back(eval(*o, ctx));
+  }
+  return e.function->impl(args, CallContext{ctx.input, e});
+}
+
+Value eval(const Expr& e, const Ctx& ctx) {
+  switch (e.kind) {
+    case Expr::Kind::literal: return e.value;
+    case Expr::Kind::field: return field(e, ctx);
+    case Expr::Kind::member: return lookup(eval(*e.operands[0], ctx), e.name);
+    case Expr::Kind::index: return index(eval(*e.operands[0], ctx), eval(*e.operands[1], ctx));
+    case Expr::Kind::negate: return negate(eval(*e.operands[0], ctx));
+    case Expr::Kind::logical_not: {
+      auto b = to_boolean(eval(*e.operands[0], ctx));
+      return b ? Value::boolean(!*b) : Value();
+    }
+    case Expr::Kind::binary: return binary(e, ctx);
+    case Expr::Kind::is: return is_check(e, ctx);
+    case Expr::Kind::call: return call(e, ctx);
+    case Expr::Kind::cast: return cast_value(eval(*e.operands[0], ctx), e.cast_type);
+    case Expr::Kind::array: return array_literal(e, ctx);
+    case Expr::Kind::object: return object_literal(e, ctx);
+    case Expr::Kind::case_of: return case_of(e, ctx);
+    case Expr::Kind::payload: return payload(ctx);
+    case Expr::Kind::subquery: return subquery(*e.query, ctx);
+    case Expr::Kind::exists: return exists(*e.query, ctx);
+    case Expr::Kind::variable: return ctx.input.variable(*e.scope, e.variable_index);
+  }
+  return Value();
+}
+
 }  // namespace
 
-EvalInput::EvalInput(std::string topic, std::string payload)
-    : topic_(std::move(topic)),
-      raw_(std::move(payload)),
-      json_(nlohmann::json::parse(raw_, nullptr, /*allow_exceptions=*/false)) {
+EvalInput::EvalInput(std::string topic, std::string payload) : topic_(std::move(topic)), raw_(std::move(payload)) {
+  BoundedJson parsed = parse_json_bounded(raw_, kPayloadJsonLimits);
+  json_ = std::move(parsed.value);
+  if (parsed.refused) refused_ = std::move(parsed.error);
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = topic_.find('/', start);
@@ -200,36 +349,24 @@ const std::string* EvalInput::topic_level(std::int64_t n) const {
   return &levels_[static_cast<std::size_t>(n - 1)];
 }
 
-Value evaluate(const Expr& e, const EvalInput& input) {
-  switch (e.kind) {
-    case Expr::Kind::literal: return e.value;
-    case Expr::Kind::field: {
-      const nlohmann::json* root = input.json();
-      if (!root || !root->is_object()) return Value();
-      auto it = root->find(e.name);
-      return it == root->end() ? Value() : Value::borrow(*it);
-    }
-    case Expr::Kind::member: return lookup(evaluate(*e.operands[0], input), e.name);
-    case Expr::Kind::index: return index(evaluate(*e.operands[0], input), evaluate(*e.operands[1], input));
-    case Expr::Kind::negate: return negate(evaluate(*e.operands[0], input));
-    case Expr::Kind::logical_not: {
-      auto b = to_boolean(evaluate(*e.operands[0], input));
-      return b ? Value::boolean(!*b) : Value();
-    }
-    case Expr::Kind::binary: return binary(e, input);
-    case Expr::Kind::is: return is_check(e, input);
-    case Expr::Kind::call: {
-      std::vector<Value> args;
-      args.reserve(e.operands.size());
-      for (const auto& o : e.operands) args.push_back(evaluate(*o, input));
-      return call_builtin(e.function, args, input);
-    }
-    case Expr::Kind::cast: return cast_value(evaluate(*e.operands[0], input), e.cast_type);
-    case Expr::Kind::array: return array_literal(e, input);
-    case Expr::Kind::object: return object_literal(e, input);
-  }
-  return Value();
+const std::string& EvalInput::trace_id() const {
+  if (trace_id_.empty()) trace_id_ = new_uuid ? new_uuid() : random_uuid();
+  return trace_id_;
 }
+
+Value EvalInput::variable(const std::vector<Variable>& scope, std::size_t index) const {
+  if (index >= scope.size()) return Value();
+  std::size_t slot = 0;
+  while (slot < variables_.size() && variables_[slot].first != &scope) ++slot;
+  if (slot == variables_.size()) variables_.emplace_back(&scope, std::vector<std::optional<Value>>(scope.size()));
+  if (!variables_[slot].second[index]) {
+    Value v = evaluate(*scope[index].expr, *this);  // may add slots: index again after
+    variables_[slot].second[index] = std::move(v);
+  }
+  return *variables_[slot].second[index];
+}
+
+Value evaluate(const Expr& e, const EvalInput& input) { return eval(e, Ctx{input}); }
 
 Condition evaluate_where(const Statement& statement, const EvalInput& input) {
   if (!statement.where) return Condition::is_true;

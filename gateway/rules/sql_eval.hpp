@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,10 +21,12 @@
 
 namespace edgebridge::rules {
 
-// The message a rule is evaluated on, and what the functions read.
+// The message a rule is evaluated on, and what the functions read. Used by
+// one thread at a time (it caches per-message values: SET variables, traceid()).
 class EvalInput {
  public:
-  // `payload` is parsed here once; a payload that is not JSON is kept as
+  // `payload` is parsed here once, within core/json_limits.hpp's bounds; a
+  // payload that is not JSON (or is refused: too deep, too large) is kept as
   // bytes (SELECT * passes it through; keys in it are Undefined).
   EvalInput(std::string topic, std::string payload);
 
@@ -31,18 +34,29 @@ class EvalInput {
   const std::string& raw_payload() const { return raw_; }
   // The parsed payload, or null when it is not JSON.
   const nlohmann::json* json() const { return json_.is_discarded() ? nullptr : &json_; }
+  // Why a payload that looks like JSON was not parsed (over a bound); empty otherwise.
+  const std::string& payload_refused() const { return refused_; }
   // Topic level n (1-based), or nullptr.
   const std::string* topic_level(std::int64_t n) const;
 
   std::optional<std::string> client_id;    // clientid(): the source's name where known
   std::int64_t timestamp_ms = 0;           // timestamp(): when the rule evaluates
-  std::function<std::string()> new_uuid;   // newuuid(); a random v4 UUID when unset
+  std::function<std::string()> new_uuid;   // newuuid(), traceid(); a random v4 UUID when unset
+
+  // traceid(): one UUID per message, the same for every rule and action.
+  const std::string& trace_id() const;
+  // The value of SET variable `index` of `scope`, evaluated once per message.
+  Value variable(const std::vector<Variable>& scope, std::size_t index) const;
 
  private:
   std::string topic_;
   std::string raw_;
   nlohmann::json json_;
+  std::string refused_;
   std::vector<std::string> levels_;
+  mutable std::string trace_id_;
+  // Per statement (a message may run several rules): its variables' values.
+  mutable std::vector<std::pair<const std::vector<Variable>*, std::vector<std::optional<Value>>>> variables_;
 };
 
 Value evaluate(const Expr& expr, const EvalInput& input);

@@ -157,7 +157,7 @@ Token Lexer::lex() {
       return t;
     }
   }
-  static const std::string_view one_char = "*,().[]{}:+-/%=<>";
+  static const std::string_view one_char = "*,().[]{}:+-/%=<>@";
   if (one_char.find(c) != std::string_view::npos) {
     ++pos_;
     t.kind = TokenKind::symbol;

@@ -8,7 +8,7 @@
 //  - strings: 'single' or "double" quoted; a doubled quote or a backslash
 //    escapes the quote (\n, \t, \\ too);
 //  - numbers: 12, 12.5, 1e3, 2.5E-3 (a leading '-' is the unary operator);
-//  - operators and punctuation: * , ( ) . [ ] { } : + - / % = <> != < <= > >=.
+//  - operators and punctuation: * , ( ) . [ ] { } : + - / % = <> != < <= > >= @.
 
 #include <cstddef>
 #include <deque>

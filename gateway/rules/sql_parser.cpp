@@ -9,6 +9,7 @@
 
 #include "config/sections.hpp"
 #include "config/yaml_reader.hpp"
+#include "rules/sql_functions.hpp"
 #include "rules/sql_lexer.hpp"
 
 namespace edgebridge::rules {
@@ -20,46 +21,6 @@ constexpr int kMaxDepth = 100;
 // Parentheses, brackets, NOT and unary minus nest the parser itself.
 constexpr int kMaxNesting = 200;
 
-struct FunctionInfo {
-  Builtin id;
-  std::size_t min_args;
-  std::size_t max_args;  // SIZE_MAX: any number
-};
-
-const std::map<std::string, FunctionInfo>& function_table() {
-  static const std::map<std::string, FunctionInfo> table = {
-      {"abs", {Builtin::abs, 1, 1}},
-      {"ceil", {Builtin::ceil, 1, 1}},
-      {"clientid", {Builtin::clientid, 0, 0}},
-      {"coalesce", {Builtin::coalesce, 1, SIZE_MAX}},
-      {"concat", {Builtin::concat, 0, SIZE_MAX}},
-      {"floor", {Builtin::floor, 1, 1}},
-      {"isnull", {Builtin::is_null, 1, 1}},
-      {"isundefined", {Builtin::is_undefined, 1, 1}},
-      {"lower", {Builtin::lower, 1, 1}},
-      {"newuuid", {Builtin::newuuid, 0, 0}},
-      {"round", {Builtin::round, 1, 1}},
-      {"timestamp", {Builtin::timestamp, 0, 0}},
-      {"topic", {Builtin::topic, 0, 1}},
-      {"upper", {Builtin::upper, 1, 1}},
-  };
-  return table;
-}
-
-// AWS IoT SQL functions the edge does not evaluate: named so the message can
-// say so instead of "unknown function".
-bool aws_only_function(const std::string& lower) {
-  static const char* const names[] = {
-      "accountid", "acos", "asin", "atan", "atan2", "aws_lambda", "bitand", "bitnot", "bitor", "bitxor", "chr", "cos",
-      "cosh", "decode", "encode", "endswith", "exp", "get", "get_dynamodb", "get_mqtt_property", "get_secret",
-      "get_thing_shadow", "indexof", "length", "ln", "log", "lpad", "ltrim", "machinelearning_predict", "md2", "md5",
-      "mod", "nanvl", "numbytes", "parse_time", "power", "principal", "rand", "regexp_matches", "regexp_replace",
-      "regexp_substr", "remainder", "replace", "rpad", "rtrim", "sha1", "sha224", "sha256", "sha384", "sha512", "sign",
-      "sin", "sinh", "sql_version", "sqrt", "startswith", "substring", "tan", "tanh", "time_to_epoch", "traceid",
-      "transform", "trim", "trunc"};
-  return std::find(std::begin(names), std::end(names), lower) != std::end(names);
-}
-
 std::string lowercase(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -70,14 +31,18 @@ std::string uppercase(std::string s) {
   return s;
 }
 
-std::string function_list() {
-  std::string out;
-  for (const auto& name : builtin_functions()) out += (out.empty() ? "" : ", ") + name + "()";
-  return out + ", cast(x AS type)";
+// The names of the functions the edge evaluates, for "did you mean".
+std::vector<std::string> available_names() {
+  std::vector<std::string> names;
+  for (const FunctionDef* f : all_functions())
+    if (f->impl) names.push_back(lowercase(f->name));
+  names.push_back("cast");
+  return names;
 }
 
 bool is_reserved(const std::string& upper) {
-  static const char* const words[] = {"SELECT", "FROM", "WHERE", "AS", "AND", "OR", "NOT", "IS", "NULL", "TRUE", "FALSE"};
+  static const char* const words[] = {"SELECT", "FROM", "WHERE", "AS",   "AND",  "OR",   "NOT",  "IS",  "NULL",
+                                      "TRUE",   "FALSE", "CASE", "WHEN", "THEN", "ELSE", "END", "IN", "SET"};
   return std::find(std::begin(words), std::end(words), upper) != std::end(words);
 }
 
@@ -87,19 +52,25 @@ struct Failure {
 
 class Parser {
  public:
-  Parser(std::string_view text, std::size_t offset) : lex_(text, offset) {}
+  Parser(std::string_view text, std::size_t offset, const Statement* scope = nullptr)
+      : lex_(text, offset), scope_(scope ? &scope->variables : nullptr) {}
 
   std::shared_ptr<const Statement> statement() {
     auto st = std::make_shared<Statement>();
     st->text = std::string(lex_.text());
-    if (keyword(peek(), "SET")) fail(peek(), "SET clauses are not supported at the edge; repeat the expression instead");
-    if (!keyword(peek(), "SELECT")) fail(peek(), "a rule's SQL starts with SELECT, found " + quote_token(peek()));
+    scope_ = &st->variables;
+    if (keyword(peek(), "SET")) set_clause(*st);
+    if (!keyword(peek(), "SELECT")) {
+      if (keyword(peek(), "SET")) fail(peek(), "SET may appear once; assign every variable in it, separated by commas");
+      fail(peek(), "a rule's SQL starts with SELECT (or SET), found " + quote_token(peek()));
+    }
     next();
     if (keyword(peek(), "VALUE") && starts_expression(peek(1))) {
       next();
       st->select_value = true;
     }
-    select_list(*st);
+    select_list(st->items, st->select_value);
+    expect_from();
     from_clause(*st);
     if (keyword(peek(), "WHERE")) {
       next();
@@ -164,12 +135,49 @@ class Parser {
       case TokenKind::quoted_identifier:
       case TokenKind::number:
       case TokenKind::string: return true;
-      case TokenKind::symbol: return t.text == "(" || t.text == "[" || t.text == "{" || t.text == "-";
+      case TokenKind::symbol: return t.text == "(" || t.text == "[" || t.text == "{" || t.text == "-" || t.text == "@";
       default: return false;
     }
   }
 
-  void select_list(Statement& st) {
+  // SET @a = expr, @b = expr: each variable once; later ones may use earlier ones.
+  void set_clause(Statement& st) {
+    next();  // SET
+    while (true) {
+      const Token at = peek();
+      if (!symbol(at, "@")) fail(at, "expected a variable such as @name after SET, found " + quote_token(at));
+      next();
+      const Token name = peek();
+      if (name.kind != TokenKind::identifier || name.offset != at.offset + 1)
+        fail(name, "expected a variable name right after '@' (letters, digits, _)");
+      if (name.text.size() > 64) fail(name, "a variable name has at most 64 characters");
+      for (const auto& v : st.variables)
+        if (v.name == name.text) fail(name, "@" + name.text + " is already set; each variable is assigned once");
+      next();
+      if (!symbol(peek(), "=")) fail(peek(), "expected '=' after @" + name.text + ", found " + quote_token(peek()));
+      next();
+      expect_operand("'='");
+      auto e = expression();
+      st.variables.push_back(Variable{name.text, std::move(e)});
+      if (!symbol(peek(), ",")) break;
+      next();
+    }
+  }
+
+  void expect_from() {
+    if (!keyword(peek(), "FROM")) {
+      std::string msg = "expected FROM after the select list, found " + quote_token(peek());
+      if (peek().kind == TokenKind::identifier) {
+        if (auto guess = did_you_mean(uppercase(peek().text), {"FROM"}); !guess.empty())
+          msg += "; did you mean FROM?";
+        else if (!is_reserved(uppercase(peek().text)))
+          msg += " (separate select items with commas)";
+      }
+      fail(peek(), msg);
+    }
+  }
+
+  void select_list(std::vector<SelectItem>& items, bool select_value) {
     if (peek().kind == TokenKind::end || keyword(peek(), "FROM"))
       fail(peek(), "expected a select list (* or expressions) after SELECT, found " + quote_token(peek()));
     std::size_t position = 0;
@@ -177,7 +185,7 @@ class Parser {
       ++position;
       SelectItem item;
       const Token& first = peek();
-      if (symbol(first, "*") && !st.select_value) {
+      if (symbol(first, "*") && !select_value) {
         next();
       } else {
         item.expr = expression();
@@ -188,20 +196,10 @@ class Parser {
           item.name = {default_name(*item.expr, position)};
         }
       }
-      st.items.push_back(std::move(item));
+      items.push_back(std::move(item));
       if (!symbol(peek(), ",")) break;
       next();
-      if (st.select_value) fail(peek(), "SELECT VALUE takes exactly one expression");
-    }
-    if (!keyword(peek(), "FROM")) {
-      std::string msg = "expected FROM after the select list, found " + quote_token(peek());
-      if (peek().kind == TokenKind::identifier) {
-        if (auto guess = did_you_mean(uppercase(peek().text), {"FROM"}); !guess.empty())
-          msg += "; did you mean FROM?";
-        else if (!is_reserved(uppercase(peek().text)))
-          msg += " (separate select items with commas)";
-      }
-      fail(peek(), msg);
+      if (select_value) fail(peek(), "SELECT VALUE takes exactly one expression");
     }
   }
 
@@ -222,7 +220,7 @@ class Parser {
 
   static std::string default_name(const Expr& e, std::size_t position) {
     if (e.kind == Expr::Kind::field || e.kind == Expr::Kind::member) return e.name;
-    if (e.kind == Expr::Kind::call) return to_string(e.function);
+    if (e.kind == Expr::Kind::call) return e.function->name;
     return "_" + std::to_string(position);
   }
 
@@ -273,7 +271,7 @@ class Parser {
   void expect_operand(const char* after) {
     const Token& t = peek();
     if (t.kind == TokenKind::end || (t.kind == TokenKind::symbol && t.text != "(" && t.text != "[" &&
-                                     t.text != "{" && t.text != "-" && t.text != "+"))
+                                     t.text != "{" && t.text != "-" && t.text != "+" && t.text != "@"))
       fail(t, std::string("expected a value after ") + after + ", found " + quote_token(t));
   }
 
@@ -327,10 +325,19 @@ class Parser {
         return e;
       }
     }
-    for (const char* word : {"IN", "LIKE", "BETWEEN"})
+    if (keyword(peek(), "IN")) {
+      const Token t = next();
+      expect_operand("IN");
+      if (symbol(peek(), "(") && !keyword(peek(1), "SELECT"))
+        fail(peek(), "IN takes an array, e.g. x IN ['a', 'b'] or x IN readings, not a parenthesized list");
+      return binary(BinaryOp::in, t.offset, std::move(left), additive());
+    }
+    if (keyword(peek(), "NOT") && keyword(peek(1), "IN"))
+      fail(peek(), "NOT IN is not AWS IoT SQL; write NOT (x IN list)");
+    for (const char* word : {"LIKE", "BETWEEN"})
       if (keyword(peek(), word))
-        fail(peek(), std::string(word) + " is not supported at the edge; write the comparisons out, e.g. "
-                                          "x = 'a' OR x = 'b', or x >= 1 AND x <= 9");
+        fail(peek(), std::string(word) + " is not AWS IoT SQL; write the comparisons out, e.g. "
+                                          "regexp_matches(x, '^a'), or x >= 1 AND x <= 9");
     if (keyword(peek(), "IS")) {
       const std::size_t at = next().offset;
       bool negated = false;
@@ -459,6 +466,7 @@ class Parser {
       case TokenKind::symbol:
         if (t.text == "(") {
           next();
+          if (keyword(peek(), "SELECT")) return subquery(t, Expr::Kind::subquery);
           expect_operand("'('");
           auto inner = expression();
           if (!symbol(peek(), ")")) fail(peek(), "expected ')' to close the '(' at " + position(t.offset) +
@@ -468,7 +476,10 @@ class Parser {
         }
         if (t.text == "[") return array_literal();
         if (t.text == "{") return object_literal();
-        if (t.text == "*") fail(t, "'*' stands for the whole payload only as a select item, e.g. SELECT *, 1 AS n");
+        if (t.text == "@") return variable();
+        if (t.text == "*")
+          fail(t, "'*' stands for the whole payload only as a select item or a function's argument, e.g. "
+                  "SELECT *, 1 AS n or encode(*, 'base64')");
         fail(t, "expected a value, found " + quote_token(t));
       case TokenKind::end: fail(t, "expected a value, found the end of the SQL");
       case TokenKind::error: fail(t, t.text);
@@ -484,13 +495,116 @@ class Parser {
     if (upper == "TRUE") return literal(t.offset, Value::boolean(true));
     if (upper == "FALSE") return literal(t.offset, Value::boolean(false));
     if (upper == "NULL") return literal(t.offset, Value::null());
+    if (upper == "EXISTS" && symbol(peek(), "(") && keyword(peek(1), "SELECT")) {
+      next();  // (
+      return subquery(t, Expr::Kind::exists);
+    }
     if (symbol(peek(), "(")) return call(t);
-    if (upper == "CASE") fail(t, "CASE expressions are not supported at the edge; use coalesce() or split the rule");
-    if (upper == "SELECT") fail(t, "nested SELECT is not supported at the edge");
+    if (upper == "CASE") return case_expr(t);
+    if (upper == "SELECT") fail(t, "a nested SELECT goes in parentheses, e.g. (SELECT VALUE n FROM e)");
     if (upper == "UNDEFINED") fail(t, "UNDEFINED is not a value; test for it with IS UNDEFINED");
     if (is_reserved(upper)) fail(t, "expected a value, found the keyword " + upper);
     auto e = make(Expr::Kind::field, t.offset);
     e->name = t.text;
+    return e;
+  }
+
+  // @name: a variable of the statement's SET clause.
+  std::unique_ptr<Expr> variable() {
+    const Token at = next();  // @
+    const Token name = peek();
+    if (name.kind != TokenKind::identifier || name.offset != at.offset + 1)
+      fail(name, "expected a variable name right after '@', e.g. @average");
+    next();
+    if (scope_)
+      for (std::size_t i = 0; i < scope_->size(); ++i) {
+        if ((*scope_)[i].name != name.text) continue;
+        auto e = make(Expr::Kind::variable, at.offset);
+        e->name = name.text;
+        e->variable_index = i;
+        e->scope = scope_;
+        e->depth = (*scope_)[i].expr->depth + 1;  // evaluating it evaluates its definition
+        if (e->depth > kMaxDepth) fail_at(at.offset, "the expression nests too deeply (more than 100 levels)");
+        return e;
+      }
+    std::string msg = "@" + name.text + " is not set; define it first, e.g. SET @" + name.text + " = ... SELECT ...";
+    if (scope_ && !scope_->empty()) {
+      std::vector<std::string> names;
+      for (const auto& v : *scope_) names.push_back(v.name);
+      if (auto guess = did_you_mean(name.text, names); !guess.empty()) msg = "@" + name.text + " is not set; did you mean @" + guess + "?";
+    }
+    fail(at, msg);
+  }
+
+  // CASE v WHEN t THEN r ... [ELSE e] END, or CASE WHEN cond THEN r ... END.
+  std::unique_ptr<Expr> case_expr(const Token& start) {
+    auto e = make(Expr::Kind::case_of, start.offset);
+    std::vector<std::unique_ptr<Expr>> parts;
+    if (!keyword(peek(), "WHEN")) {
+      expect_operand("CASE");
+      parts.push_back(expression());
+      e->case_subject = true;
+    }
+    if (!keyword(peek(), "WHEN")) fail(peek(), "expected WHEN in the CASE, found " + quote_token(peek()));
+    while (keyword(peek(), "WHEN")) {
+      next();
+      expect_operand("WHEN");
+      parts.push_back(expression());
+      if (!keyword(peek(), "THEN")) fail(peek(), "expected THEN after the WHEN value, found " + quote_token(peek()));
+      next();
+      expect_operand("THEN");
+      parts.push_back(expression());
+    }
+    if (keyword(peek(), "ELSE")) {
+      next();
+      expect_operand("ELSE");
+      parts.push_back(expression());
+      e->case_else = true;
+    }
+    if (!keyword(peek(), "END"))
+      fail(peek(), "expected WHEN, ELSE or END in the CASE that starts at " + position(start.offset) + ", found " +
+                       quote_token(peek()));
+    next();
+    return with_operands(std::move(e), std::move(parts));
+  }
+
+  // (SELECT [VALUE] items FROM source [AS alias] [WHERE cond]), after the '('.
+  std::unique_ptr<Expr> subquery(const Token& open, Expr::Kind kind) {
+    Nested guard(*this);
+    next();  // SELECT
+    auto q = std::make_shared<SubQuery>();
+    if (keyword(peek(), "VALUE") && starts_expression(peek(1))) {
+      next();
+      q->select_value = true;
+    }
+    select_list(q->items, q->select_value);
+    expect_from();
+    next();  // FROM
+    expect_operand("FROM");
+    q->source = expression();
+    int depth = q->source->depth;
+    if (keyword(peek(), "AS")) {
+      next();
+      if (peek().kind != TokenKind::identifier || is_reserved(uppercase(peek().text)))
+        fail(peek(), "expected a name after AS, found " + quote_token(peek()));
+      q->alias = next().text;
+    }
+    if (keyword(peek(), "WHERE")) {
+      next();
+      expect_operand("WHERE");
+      q->where = expression();
+      depth = std::max(depth, q->where->depth);
+    }
+    if (!symbol(peek(), ")"))
+      fail(peek(), "expected ')' to close the nested SELECT at " + position(open.offset) + ", found " +
+                       quote_token(peek()));
+    next();
+    for (const auto& item : q->items)
+      if (item.expr) depth = std::max(depth, item.expr->depth);
+    auto e = make(kind, open.offset);
+    e->depth = depth + 1;
+    if (e->depth > kMaxDepth) fail_at(open.offset, "the expression nests too deeply (more than 100 levels)");
+    e->query = std::move(q);
     return e;
   }
 
@@ -502,9 +616,12 @@ class Parser {
       return args;
     }
     while (true) {
-      if (symbol(peek(), "*")) fail(peek(), name.text + "(*) is not supported at the edge");
-      expect_operand(args.empty() ? "'('" : "','");
-      args.push_back(expression());
+      if (symbol(peek(), "*") && (symbol(peek(1), ",") || symbol(peek(1), ")"))) {
+        args.push_back(make(Expr::Kind::payload, next().offset));  // the whole payload
+      } else {
+        expect_operand(args.empty() ? "'('" : "','");
+        args.push_back(expression());
+      }
       if (symbol(peek(), ",")) {
         next();
         continue;
@@ -520,32 +637,31 @@ class Parser {
   std::unique_ptr<Expr> call(const Token& name) {
     const std::string lower = lowercase(name.text);
     if (lower == "cast") return cast(name);
-    const auto& table = function_table();
-    auto it = table.find(lower);
-    if (it == table.end()) {
-      if (aws_only_function(lower))
-        fail(name, lower + "() is an AWS IoT SQL function that edgebridge does not evaluate at the edge; available: " +
-                       function_list());
-      std::vector<std::string> names;
-      for (const auto& [n, info] : table) names.push_back(n);
-      names.push_back("cast");
+    const FunctionDef* f = find_function(lower);
+    if (!f) {
       std::string msg = "unknown function " + name.text + "()";
-      if (auto guess = did_you_mean(lower, names); !guess.empty()) msg += "; did you mean " + guess + "()?";
-      fail(name, msg + " Available: " + function_list());
+      if (auto guess = did_you_mean(lower, available_names()); !guess.empty()) msg += "; did you mean " + guess + "()?";
+      fail(name, msg + " (docs/rules-sql.md lists the functions)");
     }
+    if (!f->impl)
+      fail(name, std::string(f->name) + "() is not available at the edge: " + f->unavailable);
     auto args = arguments(name);
-    const FunctionInfo& info = it->second;
-    if (args.size() < info.min_args || args.size() > info.max_args) {
-      std::string expected = info.min_args == info.max_args ? std::to_string(info.min_args)
-                             : info.max_args == SIZE_MAX    ? "at least " + std::to_string(info.min_args)
-                                                            : std::to_string(info.min_args) + " or " +
-                                                                 std::to_string(info.max_args);
-      fail(name, lower + "() takes " + expected + " argument" + (expected == "1" ? "" : "s") + ", given " +
-                     std::to_string(args.size()));
+    if (args.size() < f->min_args || args.size() > f->max_args) {
+      std::string expected = f->min_args == f->max_args     ? std::to_string(f->min_args)
+                             : f->max_args == kAnyCount      ? "at least " + std::to_string(f->min_args)
+                             : f->max_args == f->min_args + 1 ? std::to_string(f->min_args) + " or " +
+                                                                    std::to_string(f->max_args)
+                                                              : std::to_string(f->min_args) + " to " +
+                                                                    std::to_string(f->max_args);
+      fail(name, std::string(f->name) + "() takes " + expected + " argument" + (expected == "1" ? "" : "s") +
+                     ", given " + std::to_string(args.size()));
     }
     auto e = make(Expr::Kind::call, name.offset);
-    e->function = info.id;
-    return with_operands(std::move(e), std::move(args));
+    e->function = f;
+    e = with_operands(std::move(e), std::move(args));
+    if (f->check)
+      if (std::string why = f->check(*e); !why.empty()) fail(name, std::string(f->name) + "(): " + why);
+    return e;
   }
 
   std::unique_ptr<Expr> cast(const Token& name) {
@@ -620,17 +736,11 @@ class Parser {
   }
 
   Lexer lex_;
+  const std::vector<Variable>* scope_ = nullptr;  // the SET variables @names refer to
   int nesting_ = 0;
 };
 
 }  // namespace
-
-const std::vector<std::string>& builtin_functions() {
-  static const std::vector<std::string> names = {"abs",    "ceil",        "clientid", "coalesce", "concat",
-                                                 "floor",  "isNull",      "isUndefined", "lower", "newuuid",
-                                                 "round",  "timestamp",   "topic",    "upper"};
-  return names;
-}
 
 const char* to_string(BinaryOp op) {
   switch (op) {
@@ -647,26 +757,7 @@ const char* to_string(BinaryOp op) {
     case BinaryOp::ge: return ">=";
     case BinaryOp::logical_and: return "AND";
     case BinaryOp::logical_or: return "OR";
-  }
-  return "?";
-}
-
-const char* to_string(Builtin f) {
-  switch (f) {
-    case Builtin::topic: return "topic";
-    case Builtin::timestamp: return "timestamp";
-    case Builtin::clientid: return "clientid";
-    case Builtin::abs: return "abs";
-    case Builtin::round: return "round";
-    case Builtin::floor: return "floor";
-    case Builtin::ceil: return "ceil";
-    case Builtin::coalesce: return "coalesce";
-    case Builtin::concat: return "concat";
-    case Builtin::lower: return "lower";
-    case Builtin::upper: return "upper";
-    case Builtin::newuuid: return "newuuid";
-    case Builtin::is_null: return "isNull";
-    case Builtin::is_undefined: return "isUndefined";
+    case BinaryOp::in: return "IN";
   }
   return "?";
 }
@@ -682,10 +773,10 @@ ParsedStatement parse_statement(std::string_view sql) {
   return out;
 }
 
-ParsedExpression parse_expression(std::string_view text, std::size_t offset) {
+ParsedExpression parse_expression(std::string_view text, std::size_t offset, const Statement* scope) {
   ParsedExpression out;
   try {
-    Parser p(text, offset);
+    Parser p(text, offset, scope);
     out.expr = p.expression();
     out.end = p.current_offset();
   } catch (const Failure& f) {

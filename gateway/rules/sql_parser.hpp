@@ -1,13 +1,15 @@
 #pragma once
-// Parses the AWS IoT SQL subset (2016-03-23 dialect) once, at load:
+// Parses AWS IoT SQL (2016-03-23 dialect) once, at load:
 //
-//   SELECT [VALUE] * | expr [AS name], ... FROM 'topic/filter' [WHERE cond]
+//   [SET @v = expr, ...] SELECT [VALUE] * | expr [AS name], ... FROM 'topic/filter' [WHERE cond]
 //
 // Expressions: JSON paths (a.b, a[0], a.b[1].c, `odd-key`), literals
 // (12, 2.5, 'text', "text", true, false, null, [..], {'k': ..}), + - * / %,
-// = <> != < <= > >=, AND OR NOT, parentheses, IS [NOT] NULL, IS [NOT]
-// UNDEFINED, cast(x AS Int|Decimal|String|Bool), and the functions in
-// builtin_functions(). Keywords and function names ignore case; JSON keys do not.
+// = <> != < <= > >=, AND OR NOT, IN, parentheses, IS [NOT] NULL, IS [NOT]
+// UNDEFINED, CASE, nested (SELECT ... FROM path [AS a] [WHERE ...]), EXISTS,
+// @variables, cast(x AS type) and the functions of rules/sql_functions.hpp.
+// Keywords and function names ignore case; JSON keys do not.
+// docs/rules-sql.md is the user's reference.
 //
 // Never throws: a problem is a SqlError with the byte offset where it was seen.
 
@@ -40,14 +42,12 @@ struct ParsedExpression {
 };
 
 // One expression starting at `offset` (for substitution templates: the
-// caller checks what follows, e.g. the closing '}').
-ParsedExpression parse_expression(std::string_view text, std::size_t offset);
+// caller checks what follows, e.g. the closing '}'). @variables refer to
+// `scope`'s SET clause (none without one).
+ParsedExpression parse_expression(std::string_view text, std::size_t offset, const Statement* scope = nullptr);
 
 // "column 23", or "line 2, column 5" when the text spans lines. Columns count
 // characters (UTF-8 code points), from 1.
 std::string position_in(std::string_view text, std::size_t offset);
-
-// Names of the functions the edge evaluates, for messages and docs.
-const std::vector<std::string>& builtin_functions();
 
 }  // namespace edgebridge::rules

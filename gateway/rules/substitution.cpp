@@ -4,7 +4,7 @@
 
 namespace edgebridge::rules {
 
-std::optional<Template> Template::parse(std::string_view text, SqlError& error) {
+std::optional<Template> Template::parse(std::string_view text, SqlError& error, const Statement* scope) {
   Template t;
   t.source_ = std::string(text);
   std::string literal;
@@ -17,7 +17,7 @@ std::optional<Template> Template::parse(std::string_view text, SqlError& error) 
     if (!literal.empty()) t.segments_.push_back({std::move(literal), nullptr});
     literal.clear();
     const std::size_t open = i;
-    auto parsed = parse_expression(text, i + 2);
+    auto parsed = parse_expression(text, i + 2, scope);
     if (parsed.error) {
       error = *parsed.error;
       return std::nullopt;
@@ -66,12 +66,12 @@ namespace {
 
 void collect(const nlohmann::json& node, const nlohmann::json::json_pointer& at,
              std::vector<std::pair<nlohmann::json::json_pointer, Template>>& slots, SqlError& error,
-             std::string& where, bool& ok) {
+             std::string& where, bool& ok, const Statement* scope) {
   if (!ok) return;
   if (node.is_string()) {
     const auto& text = node.get_ref<const std::string&>();
     if (text.find("${") == std::string::npos) return;
-    auto t = Template::parse(text, error);
+    auto t = Template::parse(text, error, scope);
     if (!t) {
       error.message = position_in(text, error.offset) + ": " + error.message;
       where = at.to_string();
@@ -80,19 +80,20 @@ void collect(const nlohmann::json& node, const nlohmann::json::json_pointer& at,
     }
     slots.emplace_back(at, std::move(*t));
   } else if (node.is_object()) {
-    for (auto it = node.begin(); it != node.end(); ++it) collect(it.value(), at / it.key(), slots, error, where, ok);
+    for (auto it = node.begin(); it != node.end(); ++it) collect(it.value(), at / it.key(), slots, error, where, ok, scope);
   } else if (node.is_array()) {
-    for (std::size_t i = 0; i < node.size(); ++i) collect(node[i], at / i, slots, error, where, ok);
+    for (std::size_t i = 0; i < node.size(); ++i) collect(node[i], at / i, slots, error, where, ok, scope);
   }
 }
 
 }  // namespace
 
-std::optional<JsonTemplate> JsonTemplate::parse(const nlohmann::json& document, SqlError& error, std::string& where) {
+std::optional<JsonTemplate> JsonTemplate::parse(const nlohmann::json& document, SqlError& error, std::string& where,
+                                               const Statement* scope) {
   JsonTemplate t;
   t.document_ = document;
   bool ok = true;
-  collect(t.document_, nlohmann::json::json_pointer(), t.slots_, error, where, ok);
+  collect(t.document_, nlohmann::json::json_pointer(), t.slots_, error, where, ok, scope);
   if (!ok) return std::nullopt;
   return t;
 }

@@ -26,7 +26,8 @@ class Template {
  public:
   Template() = default;
   // Parses `text`; on a bad ${...}, nullopt and `error` (offset into `text`).
-  static std::optional<Template> parse(std::string_view text, SqlError& error);
+  // @variables in it refer to `scope`'s SET clause (the rule's statement).
+  static std::optional<Template> parse(std::string_view text, SqlError& error, const Statement* scope = nullptr);
 
   std::string render(const EvalInput& input) const;
   const std::string& source() const { return source_; }
@@ -53,7 +54,8 @@ class JsonTemplate {
   JsonTemplate() = default;
   // On a bad template: nullopt, `error` (its message starts with the column in
   // that string), and `where` (a JSON pointer to the string).
-  static std::optional<JsonTemplate> parse(const nlohmann::json& document, SqlError& error, std::string& where);
+  static std::optional<JsonTemplate> parse(const nlohmann::json& document, SqlError& error, std::string& where,
+                                           const Statement* scope = nullptr);
 
   nlohmann::json render(const EvalInput& input) const;
   const nlohmann::json& source() const { return document_; }

@@ -1,11 +1,12 @@
 // What the edge rules cost per message: throughput through 100 rules with
-// WHERE clauses on a 200-byte JSON reading, and the latency they add to each
+// WHERE clauses on a 200-byte JSON reading (plain comparisons, or CASE and
+// string functions), and the latency they add to each
 // message (the gateway calls RulesEngine::on_message() on the thread that
 // ingests the message, after routing it). Reported as items_per_second and
 // p50_us / p99_us / max_us counters.
 //
-//   cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEBRIDGE_BENCH=ON
-//   cmake --build build/release --target rules_bench && build/release/tests/bench/rules_bench
+//   cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEBRIDGE_BENCH=ON
+//   cmake --build build/bench --target rules_bench && build/bench/tests/bench/rules_bench
 
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -58,14 +59,32 @@ std::string where_clause(std::size_t i) {
   }
 }
 
+// The WHERE of rule i for BM_RulesCaseAndStrings: CASE and string functions
+// (one in five a regular expression). None is true for reading().
+std::string case_and_strings_clause(std::size_t i) {
+  const std::string n = std::to_string(40000 + i);
+  switch (i % 5) {
+    case 0: return "CASE status WHEN 'ok' THEN lux WHEN 'alarm' THEN 0 ELSE -1 END > " + n;
+    case 1: return "startswith(lower(status), 'al') AND length(device) > " + std::to_string(i);
+    case 2:
+      return "CASE WHEN temperature > 30 THEN 'hot' WHEN temperature < 5 THEN 'cold' ELSE 'ok' END = 'hot' OR "
+             "indexof(fw, '9.') >= 0";
+    case 3:
+      return "concat(upper(site.id), '/', substring(device, 0, 3)) = 'GREENHOUSE-" + std::to_string(i) +
+             "/lux' OR trim(status) IN ['alarm', 'fault']";
+    default: return "regexp_matches(fw, '^2[.]') OR replace(device, 'lux', 'l') = 'l" + std::to_string(i) + "'";
+  }
+}
+
 // `count` rules, all on the reading's topic (`same_topic`) or each on its own
 // sensor with only one of them on the reading's topic.
-std::shared_ptr<const RulesConfig> make_rules(std::size_t count, bool same_topic) {
+std::shared_ptr<const RulesConfig> make_rules(std::size_t count, bool same_topic,
+                                              std::string (*where)(std::size_t) = where_clause) {
   std::string yaml = "rules:\n";
   for (std::size_t i = 0; i < count; ++i) {
     const std::string topic = same_topic || i == count / 2 ? "sensors/+/lux1" : "sensors/+/s" + std::to_string(i);
     yaml += "  - name: r" + std::to_string(i) + "\n";
-    yaml += "    sql: \"SELECT lux, temperature, topic(2) AS house FROM '" + topic + "' WHERE " + where_clause(i) + "\"\n";
+    yaml += "    sql: \"SELECT lux, temperature, topic(2) AS house FROM '" + topic + "' WHERE " + where(i) + "\"\n";
     yaml += "    actions: [ { publish: { topic: \"alerts/${topic(2)}\" } } ]\n";
   }
   LoadOptions options;
@@ -107,6 +126,13 @@ void run(benchmark::State& state, RulesEngine& engine) {
 void BM_RulesAllMatching(benchmark::State& state) {
   NullEffects effects;
   RulesEngine engine(make_rules(static_cast<std::size_t>(state.range(0)), true), effects, {});
+  run(state, engine);
+}
+
+// As BM_RulesAllMatching, with WHEREs of CASE and string functions.
+void BM_RulesCaseAndStrings(benchmark::State& state) {
+  NullEffects effects;
+  RulesEngine engine(make_rules(static_cast<std::size_t>(state.range(0)), true, case_and_strings_clause), effects, {});
   run(state, engine);
 }
 
@@ -160,6 +186,7 @@ void BM_PayloadParseOnly(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_RulesAllMatching)->Arg(1)->Arg(10)->Arg(100)->UseRealTime();
+BENCHMARK(BM_RulesCaseAndStrings)->Arg(100)->UseRealTime();
 BENCHMARK(BM_RulesOneMatching)->Arg(100)->Arg(1000)->UseRealTime();
 BENCHMARK(BM_RulesAllHolding)->Arg(100)->UseRealTime();
 BENCHMARK(BM_PayloadParseOnly);

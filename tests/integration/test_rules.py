@@ -202,3 +202,32 @@ def test_a_sql_error_stops_edgebridge_before_it_starts(tmp_path, local_broker):
     result = run_cli("run", "-c", gw.config_path)
     assert result.returncode == 2
     assert "rules[0].sql: column 40: expected a value after '>', found the end of the SQL" in result.stderr
+
+
+def test_deep_or_huge_payloads_are_refused_with_a_reason_and_crash_nothing(tmp_path, local_broker):
+    deep = "[" * 60000 + "]" * 60000  # valid JSON: before the bound, rules test died of SIGSEGV on it
+    huge = json.dumps({"lux": 40000, "pad": "x" * (300 * 1024)})
+    rule = {"name": "copy", "sql": "SELECT * FROM 'raw/#' WHERE lux IS UNDEFINED",
+            "actions": [{"publish": {"topic": "copied/${topic(2)}"}}]}
+    gw = Gateway(str(tmp_path), bridge_config(local_broker, {}, [], rules=[rule]))
+    for payload, why in [(deep, "the JSON nests arrays and objects more than 64 levels deep"),
+                         (huge, f"the JSON is {len(huge)} bytes, over the limit of 262144")]:
+        path = tmp_path / "payload.txt"
+        path.write_text(payload)  # over the 128 KiB a command-line argument may hold
+        result = run_cli("rules", "test", "-c", gw.config_path, "--rule", "copy", "--topic", "raw/a",
+                         "--payload-file", str(path))
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert f"PAYLOAD not parsed: {why}; the rule sees its keys as undefined" in result.stdout
+        assert "WHERE   true" in result.stdout
+
+    gw.start(wait_for=("Connected. local",))
+    watcher = local_client(local_broker).subscribe("copied/#")
+    sensor = local_client(local_broker)
+    sensor.publish("raw/deep", deep)
+    sensor.publish("raw/ok", json.dumps({"lux": 1}))
+    got = watcher.wait_for(1, topic="copied/deep", timeout=5)
+    assert got[0].text == deep  # SELECT * passes the bytes through; nothing parsed them
+    gw.wait_log("Rules see a payload's keys as undefined: it was not parsed. topic=raw/deep")
+    time.sleep(0.5)
+    assert watcher.received("copied/ok") == []  # lux is defined there: WHERE false
+    assert gw.stop() == 0

@@ -54,7 +54,10 @@ TEST_CASE("a bad template says which column of the string", "[rules][templates][
   CHECK(template_error("alerts/${topic(2)") == "column 18: expected '}' to close the \"${\" at column 8");
   CHECK(template_error("alerts/${}") == "column 10: expected a value, found \"}\"");
   CHECK(template_error("alerts/${lux >}") == "column 15: expected a value after '>', found \"}\"");
-  CHECK(template_error("alerts/${md5(x)}") .find("column 10: md5() is an AWS IoT SQL function") == 0);
+  CHECK(template_error("alerts/${get_thing_shadow('a', 'arn')}").find(
+            "column 10: get_thing_shadow() is not available at the edge: it calls an AWS service") == 0);
+  CHECK(template_error("alerts/${@zone}") ==
+        "column 10: @zone is not set; define it first, e.g. SET @zone = ... SELECT ...");
 }
 
 TEST_CASE("command args keep their JSON types and take typed values from ${...}", "[rules][templates]") {

@@ -1,0 +1,3 @@
+SET @z = topic(2) SELECT * FROM 'x/#'
+
+{}
