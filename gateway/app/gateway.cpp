@@ -46,6 +46,20 @@ class Countdown {
   std::size_t left_;
 };
 
+DeviceActivity::Seen seen(const Message& m) {
+  DeviceActivity::Seen s;
+  s.topic = m.topic;
+  s.payload = m.payload.size() > DeviceActivity::kPreviewBytes ? m.payload.substr(0, DeviceActivity::kPreviewBytes) + "..."
+                                                                : m.payload;
+  s.at = std::chrono::system_clock::now();
+  return s;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 Gateway::Gateway(Config config, const DeviceCatalog& catalog, GatewayOptions options)
@@ -71,6 +85,7 @@ void Gateway::start() {
     spdlog::error("Outbox was corrupt and has been moved aside; starting empty. moved_to={}", moved);
 
   loop_thread_ = std::thread([this] { loop_.run(); });
+  config_loaded_ms_ = now_ms();
   rules_ = make_rules_engine(config_);
   loop_.call([this] {
     std::unique_lock<std::shared_mutex> lock(maps_mu_);
@@ -187,6 +202,10 @@ void Gateway::check_pressure() {
 }
 
 Delivery Gateway::dispatch(const Source& source, const Message& message, std::uint64_t receipt, std::string* why) {
+  if (source.kind == SourceKind::device) {
+    std::lock_guard<std::mutex> lock(activity_mu_);
+    activity_[source.name].last_message = seen(message);
+  }
   auto routes = router_->route(source, message);
   if (routes.empty()) ++counters_.unrouted;
   Delivery result = Delivery::ok;
@@ -231,6 +250,12 @@ Delivery Gateway::deliver(const Route& route, std::uint64_t receipt, std::string
       if (auto it = devices_.find(route.name); it != devices_.end()) {
         ++counters_.device_commands;
         const Delivery d = it->second->command(route.message);
+        {
+          std::lock_guard<std::mutex> lock(activity_mu_);
+          DeviceActivity& a = activity_[route.name];
+          a.last_command = seen(route.message);
+          a.last_command_delivery = to_string(d);
+        }
         if (d != Delivery::ok && why) *why = "device " + route.name + " did not take the command (" + to_string(d) + ")";
         return d;
       }
@@ -308,6 +333,13 @@ Delivery Gateway::command(const std::string& device, const std::string& name, co
     }
     ++counters_.device_commands;
     d = it->second->invoke(name, args, why);
+    Message as_message;
+    as_message.topic = "(rule command " + name + ")";
+    as_message.payload = dump_json(args);
+    std::lock_guard<std::mutex> lock(activity_mu_);
+    DeviceActivity& a = activity_[device];
+    a.last_command = seen(as_message);
+    a.last_command_delivery = d == Delivery::ok ? std::string("ok") : std::string(to_string(d)) + ": " + why;
   });
   if (!ran) why = "the gateway is stopping";
   return d;
@@ -330,6 +362,15 @@ bool Gateway::publish_to_local_broker(const Message& message) {
   return loop_.post([this, message] {
     if (local_ && local_->publish(message)) ++counters_.published_local;
   });
+}
+
+std::map<std::string, DeviceActivity> Gateway::device_activity() const {
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  return activity_;
+}
+
+std::chrono::system_clock::time_point Gateway::config_loaded_at() const {
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(config_loaded_ms_.load()));
 }
 
 LinkStatus Gateway::local_status() const {

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -43,6 +44,20 @@ struct GatewayCounters {
   std::atomic<std::uint64_t> device_commands{0};
   std::atomic<std::uint64_t> unrouted{0};
   std::atomic<std::uint64_t> dead_letters{0};
+};
+
+// What a device did last, for the status page: its last message and the last
+// command delivered to it (payloads cut to a preview).
+struct DeviceActivity {
+  struct Seen {
+    std::string topic;
+    std::string payload;  // at most kPreviewBytes, then "..."
+    std::chrono::system_clock::time_point at{};
+  };
+  static constexpr std::size_t kPreviewBytes = 200;
+  std::optional<Seen> last_message;
+  std::optional<Seen> last_command;
+  std::string last_command_delivery;  // ok, retry or error, and why
 };
 
 struct GatewayOptions {
@@ -91,6 +106,12 @@ class Gateway final : public Ingress, private RuleEffects {
   // Any thread: publishes on the local broker connection (kept while it is
   // down); false when the gateway is not running.
   bool publish_to_local_broker(const Message& message);
+  // Per device, by name (any thread).
+  std::map<std::string, DeviceActivity> device_activity() const;
+  // When the running configuration was loaded (start or the last reload).
+  std::chrono::system_clock::time_point config_loaded_at() const;
+  // Empty when the clock is plausible; else why the remotes wait (any thread).
+  std::string clock_problem() const { return clock_.problem(); }
   EventLoop& loop() { return loop_; }
 
  private:
@@ -136,6 +157,9 @@ class Gateway final : public Ingress, private RuleEffects {
   std::atomic<bool> started_{false};
   std::atomic<bool> accepting_{false};
   bool reading_paused_ = false;  // loop thread: the outbox asked the local link to stop reading
+  mutable std::mutex activity_mu_;
+  std::map<std::string, DeviceActivity> activity_;
+  std::atomic<std::int64_t> config_loaded_ms_{0};
   // Held shared by the getters that walk the maps; the loop thread holds it
   // exclusively while it changes them (start, reload, stop).
   mutable std::shared_mutex maps_mu_;

@@ -130,6 +130,9 @@ ConfigDiff Gateway::reload(Config loaded) {
       rules_ = std::move(fresh_rules);
     }
     config_ = std::move(next);
+    config_loaded_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
     for (auto& [name, link] : remotes_) {
       if (contains(diff.remotes_added, name) || contains(diff.remotes_changed, name))
         link->start();

@@ -43,6 +43,9 @@ namespace {
 
 // How long the probe that explains a failed TLS connect may take.
 constexpr Duration kTlsProbeTimeout{2000};
+// Between backed-off attempts after "cannot reach the broker": how often a
+// plain TCP connect checks whether it accepts connections again.
+constexpr std::chrono::milliseconds kProbeInterval{500};
 // At most this many packets are read from one socket per event, so one busy
 // connection cannot starve the others.
 constexpr int kReadBurst = 512;
@@ -778,7 +781,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
     const std::string host = opts.url.host;
     const int port = opts.url.port;
     std::thread([weak, cancel, l, host, port] {
-      const bool up = tcp_reachable(host, port, std::chrono::milliseconds(900));
+      const bool up = tcp_reachable(host, port, std::chrono::milliseconds(450));
       if (cancel->load()) return;
       l->post([weak, cancel, up] {
         auto s = weak.lock();
@@ -790,7 +793,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
           s->begin_attempt();  // waits for the rest of the second since the last CONNECT
           return;
         }
-        s->loop.after(1s, [weak] {
+        s->loop.after(kProbeInterval, [weak] {
           if (auto again = weak.lock()) again->probe_once();
         });
       });

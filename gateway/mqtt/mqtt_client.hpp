@@ -22,8 +22,8 @@
 //    is closed and connected again.
 //  - After a failure that says the broker cannot be reached (no route, refused,
 //    timed out, name not found), a cheap TCP reachability check runs every
-//    second between the backed-off MQTT attempts, so the first CONNECT goes out
-//    within about a second of the broker accepting connections again; a broker
+//    half second between the backed-off MQTT attempts, so the first CONNECT goes
+//    out within about a second of the broker accepting connections again; a broker
 //    that is up but refusing us only sees the backed-off attempts. Never more
 //    than one CONNECT per second per client id.
 //

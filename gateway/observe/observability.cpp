@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/gateway.hpp"
+#include "core/json_text.hpp"
 #include "observe/metrics_text.hpp"
 #include "observe/stats_json.hpp"
 
@@ -49,7 +50,7 @@ HttpResponse Observability::handle(const std::string& path) {
     const HealthVerdict verdict = snapshot().health;
     return {verdict.healthy ? 200 : 503, "text/plain; charset=utf-8", verdict.text};
   }
-  if (path == "/stats") return {200, "application/json", stats_json(snapshot()).dump() + "\n"};
+  if (path == "/stats") return {200, "application/json", dump_json(stats_json(snapshot())) + "\n"};
   return {404, "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /stats\n"};
 }
 
@@ -57,7 +58,7 @@ void Observability::publish_stats() {
   const GatewaySettings& settings = gateway_.config().gateway;
   Message m;
   m.topic = settings.stats_topic;
-  m.payload = stats_json(snapshot()).dump();
+  m.payload = dump_json(stats_json(snapshot()));
   m.qos = 1;
   m.retain = true;
   m.received_at = std::chrono::system_clock::now();

@@ -31,13 +31,26 @@ GatewaySnapshot take_snapshot(const Gateway& gateway, std::chrono::system_clock:
   s.messages.to_outbox = c.to_outbox.load();
   s.messages.device_commands = c.device_commands.load();
   s.messages.unrouted = c.unrouted.load();
+  const auto activity = gateway.device_activity();
   for (auto& [name, metrics] : gateway.device_metrics()) {
     DeviceSnapshot d;
     d.name = name;
     if (const auto* device = config.find_device(name)) d.type = device->type;
     d.metrics = std::move(metrics);
+    if (auto it = activity.find(name); it != activity.end()) {
+      if (it->second.last_message)
+        d.last_message = SeenMessage{it->second.last_message->topic, it->second.last_message->payload,
+                                     it->second.last_message->at};
+      if (it->second.last_command)
+        d.last_command = SeenMessage{it->second.last_command->topic, it->second.last_command->payload,
+                                     it->second.last_command->at};
+      d.last_command_delivery = it->second.last_command_delivery;
+    }
     s.devices.push_back(std::move(d));
   }
+  s.config_file = config.source_file;
+  s.config_loaded_at = gateway.config_loaded_at();
+  s.clock_problem = gateway.clock_problem();
   s.rules = gateway.rule_metrics();
   return s;
 }

@@ -25,10 +25,19 @@ struct RemoteSnapshot {
   OutboxCounters outbox;
 };
 
+struct SeenMessage {
+  std::string topic;
+  std::string payload;  // a preview
+  std::chrono::system_clock::time_point at{};
+};
+
 struct DeviceSnapshot {
   std::string name;
   std::string type;
   std::vector<std::pair<std::string, double>> metrics;  // DeviceEndpoint::metrics()
+  std::optional<SeenMessage> last_message;  // the device's last reading, error or result
+  std::optional<SeenMessage> last_command;
+  std::string last_command_delivery;
 };
 
 struct MessageCounts {
@@ -53,6 +62,9 @@ struct GatewaySnapshot {
   std::vector<DeviceSnapshot> devices;
   std::vector<RuleMetrics> rules;
   HealthVerdict health;
+  std::string config_file;
+  std::chrono::system_clock::time_point config_loaded_at{};
+  std::string clock_problem;  // empty: the clock is plausible and the remotes may connect
 };
 
 // Reads the running gateway's accessors; `health` is filled by the caller.

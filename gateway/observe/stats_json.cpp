@@ -1,23 +1,12 @@
 #include "observe/stats_json.hpp"
 
+#include "core/timestamps.hpp"
+
 #include <cstdio>
 #include <ctime>
 
 namespace edgebridge {
 namespace {
-
-// RFC 3339 UTC with milliseconds, as readings carry it (core/timestamps.hpp has
-// the same, but its WallClock alias clashes with outbox.hpp's in one file).
-std::string format_rfc3339_ms(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(ms % 1000));
-  return text;
-}
 
 nlohmann::json time_or_null(std::chrono::system_clock::time_point t) {
   if (t == std::chrono::system_clock::time_point{}) return nullptr;
@@ -28,7 +17,13 @@ nlohmann::json link_json(const LinkStatus& link) {
   return {{"state", to_string(link.state)},
           {"since", time_or_null(link.since)},
           {"connects", link.connects},
+          {"mqtt", link.mqtt_version == 5 ? "5" : link.mqtt_version == 4 ? "3.1.1" : ""},
           {"last_error", link.last_error}};
+}
+
+nlohmann::json seen_json(const std::optional<SeenMessage>& m) {
+  if (!m) return nullptr;
+  return {{"topic", m->topic}, {"payload", m->payload}, {"at", time_or_null(m->at)}};
 }
 
 }  // namespace
@@ -43,6 +38,8 @@ nlohmann::json stats_json(const GatewaySnapshot& s) {
   j["healthy"] = s.health.healthy;
   j["health"] = s.health.text;
   j["local"] = link_json(s.local);
+  j["config"] = {{"file", s.config_file}, {"loaded", time_or_null(s.config_loaded_at)}};
+  j["clock"] = {{"ok", s.clock_problem.empty()}, {"problem", s.clock_problem}};
 
   nlohmann::json remotes = nlohmann::json::object();
   for (const auto& r : s.remotes) {
@@ -86,6 +83,9 @@ nlohmann::json stats_json(const GatewaySnapshot& s) {
   for (const auto& d : s.devices) {
     nlohmann::json device = {{"type", d.type}};
     for (const auto& [name, value] : d.metrics) device[name] = value;
+    device["last_message"] = seen_json(d.last_message);
+    device["last_command"] = seen_json(d.last_command);
+    if (d.last_command) device["last_command"]["delivery"] = d.last_command_delivery;
     devices[d.name] = device;
   }
   j["devices"] = devices;

@@ -45,7 +45,11 @@ GatewaySnapshot sample_snapshot() {
   s.messages.received_local = 110;
   s.messages.received_device = 5;
   s.messages.published_local = 7;
-  s.devices.push_back({"lux1", "modbus_tcp", {{"polls_ok", 40}, {"polls_failed", 2}, {"poll_latency_ms", 12.5}, {"online", 1}}});
+  DeviceSnapshot lux;
+  lux.name = "lux1";
+  lux.type = "modbus_tcp";
+  lux.metrics = {{"polls_ok", 40}, {"polls_failed", 2}, {"poll_latency_ms", 12.5}, {"online", 1}};
+  s.devices.push_back(lux);
   RuleMetrics rule;
   rule.rule = "too_bright";
   rule.evaluations = 9;
