@@ -436,6 +436,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
   }
   static void cb_disconnect(mosquitto*, void* ud, int rc, const mosquitto_property*) {
     Impl* s = self(ud);
+    if (s->disconnected) return;  // libmosquitto calls again when it then finds the socket closed
     s->disconnected = true;
     s->disconnect_code = rc;
   }
@@ -643,8 +644,10 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
       io_failed(rc, errno);
       return;
     }
-    const auto silent = Clock::now() - last_rx;
-    if (silent > opts.keepalive * 3 / 2) {
+    const auto now = Clock::now();
+    const auto limit = std::chrono::duration_cast<Clock::duration>(opts.keepalive * 3 / 2);
+    const auto silent = now - last_rx;
+    if (silent >= limit) {
       keepalive_timeout = true;
       spdlog::warn("No answer from the broker for {}; closing the connection. {}",
                    format_duration(std::chrono::duration_cast<Duration>(silent)), opts.label);
@@ -652,7 +655,9 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
       return;
     }
     after_iteration();
-    misc_timer = loop.after(1s, [this] { misc(); });
+    // Once a second for libmosquitto's keepalive, and exactly when the silence
+    // would reach 1.5 x keepalive.
+    misc_timer = loop.after(std::min<Clock::duration>(1s, limit - silent), [this] { misc(); });
   }
 
   // ---- ending ----

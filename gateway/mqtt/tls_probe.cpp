@@ -129,7 +129,10 @@ std::string diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout)
     if (!errors.empty() && (mentions(errors, "alert") || mentions(errors, "certificate")))
       return "the broker rejected this gateway's client certificate (" + errors + ")";
     const bool timed_out = code == SSL_ERROR_SYSCALL && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
-    if (!timed_out && (code == SSL_ERROR_ZERO_RETURN || code == SSL_ERROR_SYSCALL))
+    // OpenSSL 3 reports an end of the connection without close_notify as an error.
+    const bool eof = code == SSL_ERROR_ZERO_RETURN || (code == SSL_ERROR_SYSCALL && !timed_out) ||
+                     (code == SSL_ERROR_SSL && mentions(errors, "unexpected eof"));
+    if (eof)
       return "the server closed the connection right after the TLS handshake without saying why; it probably does "
              "not accept this gateway's client certificate";
   }
