@@ -5,6 +5,8 @@
 
 #include "config/units.hpp"
 
+#include "core/echo.hpp"
+#include "core/json_limits.hpp"
 #include "core/text.hpp"
 
 namespace edgebridge {
@@ -28,14 +30,14 @@ IrRefusal bad(std::string message) { return {"bad_payload", std::move(message), 
 bool read_options(const nlohmann::json& obj, IrRequest& req, IrRefusal& refusal) {
   if (auto it = obj.find("repeat"); it != obj.end()) {
     if (!it->is_number_integer() || it->get<long long>() < 1 || it->get<long long>() > kIrMaxRepeat) {
-      refusal = bad("\"repeat\" must be a whole number from 1 to 50, not " + it->dump());
+      refusal = bad("\"repeat\" must be a whole number from 1 to 50, not " + echo_json(*it).dump());
       return false;
     }
     req.repeat = static_cast<int>(it->get<long long>());
   }
   if (auto it = obj.find("force"); it != obj.end()) {
     if (!it->is_boolean()) {
-      refusal = bad("\"force\" must be true or false, not " + it->dump());
+      refusal = bad("\"force\" must be true or false, not " + echo_json(*it).dump());
       return false;
     }
     req.force = it->get<bool>();
@@ -61,11 +63,18 @@ std::optional<IrRequest> parse_ir_payload(const Message& message, IrRefusal& ref
     req.issued_at = message.received_at;
     return req;
   }
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
+  // Bounded: a document deeper or larger than kPayloadJsonLimits is refused
+  // unparsed (copying or printing one 60,000 levels deep overflows the stack).
+  BoundedJson parsed = parse_json_bounded(text);
+  if (parsed.refused) {
+    refusal = bad("the payload was not parsed: " + parsed.error + "; send a code name or {\"code\":\"close\"}");
+    return std::nullopt;
+  }
+  if (!parsed.ok()) {
     refusal = bad("the payload is not valid JSON: " + shown(text));
     return std::nullopt;
   }
+  const nlohmann::json& j = parsed.value;
   if (j.is_string()) {
     req.code = j.get<std::string>();
     req.issued_at = message.received_at;
@@ -80,7 +89,7 @@ std::optional<IrRequest> parse_ir_payload(const Message& message, IrRefusal& ref
     return std::nullopt;
   }
   if (auto it = j.find("id"); it != j.end()) {
-    if (it->is_string() || it->is_number()) request_id = *it;
+    if (it->is_string() || it->is_number()) request_id = echo_json(*it);  // echoed in the result: kept short
     req.request_id = request_id;
   }
   for (auto it = j.begin(); it != j.end(); ++it) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/echo.hpp"
 #include "value_codec.hpp"
 
 namespace edgebridge::modbus {
@@ -307,14 +308,14 @@ Delivery ModbusDevice::submit(CheckedWrite checked, std::string& why) {
     ++counters_.commands_rejected;
     why = checked.why;
     spdlog::warn("Modbus command rejected. device={} register={} reason=\"{}\"", name_,
-                 checked.command.register_name, checked.why);
+                 echo_text(checked.command.register_name), checked.why);
     publish_result(checked.command, "rejected", checked.why);
     return Delivery::error;
   }
   if (checked.verdict == Verdict::expired) {
     ++counters_.commands_expired;
     why = checked.why;
-    spdlog::warn("Modbus command expired. device={} register={}", name_, checked.command.register_name);
+    spdlog::warn("Modbus command expired. device={} register={}", name_, echo_text(checked.command.register_name));
     publish_result(checked.command, "expired", checked.why);
     return Delivery::error;
   }

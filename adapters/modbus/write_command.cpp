@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/echo.hpp"
+#include "core/json_limits.hpp"
 #include "value_codec.hpp"
 
 namespace edgebridge::modbus {
@@ -37,15 +39,16 @@ CheckedWrite check_write(const ModbusSettings& device, const std::string& regist
   }
   out.command.value = value;
   const WriteRule* rule = device.find_write(register_name);
+  const std::string shown = echo_text(register_name);
   if (!rule) {
     std::string writable;
     for (const auto& w : device.writes) writable += (writable.empty() ? "" : ", ") + w.register_name;
     if (device.find_register(register_name))
-      return reject("\"" + register_name + "\" is not writable: it is not listed under writes" +
+      return reject("\"" + shown + "\" is not writable: it is not listed under writes" +
                         (writable.empty() ? std::string(" (this device has no writable registers)")
                                           : "; writable: " + writable),
                     out);
-    return reject("no register \"" + register_name + "\"" +
+    return reject("no register \"" + shown + "\"" +
                       (writable.empty() ? std::string("; this device has no writable registers")
                                         : "; writable: " + writable),
                   out);
@@ -71,11 +74,11 @@ CheckedWrite check_write(const ModbusSettings& device, const std::string& regist
     else if (value.is_number() && (value.get<double>() == 0.0 || value.get<double>() == 1.0))
       on = value.get<double>() == 1.0;
     else
-      return reject("\"" + register_name + "\" is a coil: the value must be true or false", out);
+      return reject("\"" + shown + "\" is a coil: the value must be true or false", out);
     bool allowed = false;
     for (bool v : rule->values) allowed = allowed || v == on;
     if (!allowed)
-      return reject(std::string("\"") + register_name + "\" may not be set to " + (on ? "true" : "false") +
+      return reject(std::string("\"") + shown + "\" may not be set to " + (on ? "true" : "false") +
                         " (writes allow " + (on ? "only false" : "only true") + ")",
                     out);
     out.command.coil = on;
@@ -85,17 +88,17 @@ CheckedWrite check_write(const ModbusSettings& device, const std::string& regist
   }
 
   if (!value.is_number())
-    return reject("\"value\" must be a number for \"" + register_name + "\" (a " + to_string(spec.type) + ")", out);
+    return reject("\"value\" must be a number for \"" + shown + "\" (a " + to_string(spec.type) + ")", out);
   const double v = value.get<double>();
   if (!std::isfinite(v)) return reject("\"value\" is not a finite number", out);
   if (v < *rule->min || v > *rule->max)
     return reject(number_text(v) + " is outside the allowed range " + number_text(*rule->min) + " to " +
-                      number_text(*rule->max) + " for \"" + register_name + "\"",
+                      number_text(*rule->max) + " for \"" + shown + "\"",
                   out);
   if (is_integer(spec.type)) {
     const double raw = (v - spec.offset) / spec.scale;
     if (std::fabs(raw - std::round(raw)) > 1e-6 * std::max(1.0, std::fabs(raw)))
-      return reject(number_text(v) + " is not a step of \"" + register_name + "\" (an integer register with scale " +
+      return reject(number_text(v) + " is not a step of \"" + shown + "\" (an integer register with scale " +
                         number_text(spec.scale) + (spec.offset != 0 ? " and offset " + number_text(spec.offset) : "") +
                         ")",
                     out);
@@ -111,15 +114,22 @@ CheckedWrite check_write(const ModbusSettings& device, const std::string& regist
 
 CheckedWrite check_write_payload(const ModbusSettings& device, const std::string& payload,
                                  WallClock::time_point received_at, WallClock::time_point now) {
-  nlohmann::json doc = nlohmann::json::parse(payload, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
+  // Bounded: a document deeper or larger than kPayloadJsonLimits is refused
+  // unparsed (copying or printing one 60,000 levels deep overflows the stack).
+  BoundedJson parsed = parse_json_bounded(payload);
+  if (parsed.refused)
+    return reject("the payload was not parsed: " + parsed.error +
+                  "; send {\"register\": \"<name>\", \"value\": <value>}");
+  nlohmann::json& doc = parsed.value;
+  if (!parsed.ok() || !doc.is_object())
     return reject("the payload is not a JSON object; send {\"register\": \"<name>\", \"value\": <value>}");
   CheckedWrite base;
   if (doc.contains("id")) base.command.id = doc["id"];
   for (auto it = doc.begin(); it != doc.end(); ++it) {
     const std::string& key = it.key();
     if (key != "register" && key != "value" && key != "id" && key != "ts")
-      return reject("unknown key \"" + key + "\"; a command has register, value and optionally id and ts", base);
+      return reject("unknown key \"" + echo_text(key) + "\"; a command has register, value and optionally id and ts",
+                    base);
   }
   auto reg = doc.find("register");
   if (reg == doc.end() || !reg->is_string())
@@ -141,9 +151,10 @@ std::string result_payload(const std::string& device, const std::string& registe
   nlohmann::ordered_json out;
   out["ts"] = format_rfc3339_ms(now);
   out["device"] = device;
-  if (!register_name.empty()) out["register"] = register_name;
-  if (!value.is_null()) out["value"] = value;
-  if (!id.is_null()) out["id"] = id;
+  // What the sender sent is echoed within kEchoLimit (core/echo.hpp).
+  if (!register_name.empty()) out["register"] = echo_text(register_name);
+  if (!value.is_null()) out["value"] = echo_json(value);
+  if (!id.is_null()) out["id"] = echo_json(id);
   out["status"] = status;
   if (!error.empty()) out["error"] = error;
   return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -1,6 +1,7 @@
 // raw and json parsers, and printable_excerpt.
 #include <cctype>
 
+#include "core/json_limits.hpp"
 #include "line_parser.hpp"
 
 namespace edgebridge {
@@ -27,9 +28,13 @@ class RawParser final : public LineParser {
 class JsonParser final : public LineParser {
  public:
   LineResult parse(const std::string& line) const override {
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded())
+    // Bounded: a line nested deeper than kPayloadJsonLimits is refused unparsed
+    // (printing the reading or freeing it would recurse once per level).
+    BoundedJson parsed = parse_json_bounded(line);
+    if (parsed.refused) return LineResult::bad("parse", "the line was not parsed: " + parsed.error);
+    if (!parsed.ok())
       return LineResult::bad("parse", "the line is not valid JSON: \"" + printable_excerpt(line, 60) + "\"");
+    nlohmann::json j = std::move(parsed.value);
     if (j.is_object()) return LineResult::reading(std::move(j));
     return LineResult::reading(nlohmann::json{{"value", std::move(j)}});
   }

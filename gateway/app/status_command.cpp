@@ -54,12 +54,12 @@ int status_command(const std::string& config_path, const DeviceCatalog& catalog)
               << "/stats (" << why << ").\n";
     return outbox_fallback(*config);
   }
-  auto stats = nlohmann::json::parse(answer->body, nullptr, false);
-  if (stats.is_discarded() || !stats.is_object()) {
-    std::cout << "http://" << address.text() << "/stats did not answer JSON; is another program on that port?\n";
+  auto stats = parse_stats(answer->body, why);
+  if (!stats) {
+    std::cout << "http://" << address.text() << "/stats: " << why << "; is another program on that port?\n";
     return outbox_fallback(*config);
   }
-  std::cout << format_status(stats);
+  std::cout << format_status(*stats);
   return kExitOk;
 }
 

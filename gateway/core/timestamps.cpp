@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/echo.hpp"
+
 namespace edgebridge {
 namespace {
 
@@ -108,7 +110,8 @@ std::optional<WallClock::time_point> command_issued_at(const nlohmann::json& pay
   }
   if (it->is_string()) {
     if (auto t = parse_rfc3339(it->get<std::string>())) return t;
-    why = "\"ts\" \"" + it->get<std::string>() + "\" is not an RFC 3339 time (e.g. 2026-03-01T12:00:00Z)";
+    why = "\"ts\" \"" + echo_text(it->get_ref<const std::string&>()) +
+          "\" is not an RFC 3339 time (e.g. 2026-03-01T12:00:00Z)";
     return std::nullopt;
   }
   why = "\"ts\" must be an RFC 3339 string or epoch milliseconds";

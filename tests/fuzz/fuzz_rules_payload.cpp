@@ -4,9 +4,8 @@
 // result or a clear refusal, never a crash or a hang. Seeds:
 // tests/fuzz/corpus/rules_payload.
 //
-// An input starting with byte 0x01 and a count byte k stands for the rest
-// repeated (k + 1) * 1000 times (at most 300 KiB, past the 256 KiB bound): small seeds reach deep and
-// huge payloads ("\x01\x3b[\x02]" is 60,000 nested '[' and their 60,000 ']').
+// Small seeds reach deep and huge payloads through expand_input.hpp
+// ("\x01\x3b[\x02]" is 60,000 nested '[' and their 60,000 ']').
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "core/json_limits.hpp"
+#include "expand_input.hpp"
 #include "rules/json_text.hpp"
 #include "rules/sql_eval.hpp"
 #include "rules/sql_parser.hpp"
@@ -43,26 +43,10 @@ const std::vector<std::shared_ptr<const Statement>>& statements() {
   return all;
 }
 
-std::string repeated(const std::string& unit, std::size_t times) {
-  std::string out;
-  while (!unit.empty() && out.size() < 300 * 1024 && out.size() < unit.size() * times) out += unit;
-  return out;
-}
-
-std::string payload_of(const std::uint8_t* data, std::size_t size) {
-  const std::string text(reinterpret_cast<const char*>(data), size);
-  if (size < 3 || data[0] != 0x01) return text;
-  const std::size_t times = (static_cast<std::size_t>(data[1]) + 1) * 1000;
-  const std::string rest = text.substr(2);
-  const auto split = rest.find('\x02');  // "A\x02B": A repeated, then B repeated (closes what A opened)
-  if (split == std::string::npos) return repeated(rest, times);
-  return repeated(rest.substr(0, split), times) + repeated(rest.substr(split + 1), times);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string payload = payload_of(data, size);
+  const std::string payload = edgebridge::fuzz::expand_input(data, size);
   const edgebridge::BoundedJson parsed = edgebridge::parse_json_bounded(payload);
   if (parsed.ok()) (void)dump_json(parsed.value);  // printing a bounded document is safe
   EvalInput input("sensors/a/b", payload);
