@@ -1,4 +1,5 @@
 #include "app/gateway.hpp"
+#include "core/echo.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -263,7 +264,7 @@ Delivery Gateway::deliver(const Route& route, std::uint64_t receipt, std::string
       // replacing it. Say so rather than drop the command silently.
       ++counters_.unrouted;
       spdlog::warn("Command not delivered; the device is being restarted by a reload. device={} topic={}", route.name,
-                   route.message.topic);
+                   echo_text(route.message.topic));
       if (why) *why = "device " + route.name + " is being restarted by a reload";
       return Delivery::error;
   }

@@ -1,4 +1,5 @@
 #include "mqtt/mqtt_client.hpp"
+#include "core/echo.hpp"
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -614,7 +615,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
   bool publish_untracked(const Message& m) {
     int mid = 0, rc = 0;
     if (!raw_publish(m, &mid, rc)) {
-      spdlog::debug("Publish failed. {} topic=\"{}\" error=\"{}\"", opts.label, m.topic,
+      spdlog::debug("Publish failed. {} topic=\"{}\" error=\"{}\"", opts.label, echo_text(m.topic),
                     describe_mosquitto_error(rc, errno, {}));
       return false;
     }

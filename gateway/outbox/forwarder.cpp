@@ -1,4 +1,5 @@
 #include "outbox/forwarder.hpp"
+#include "core/echo.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -306,7 +307,7 @@ void Forwarder::send_to_dead_letters(Entry& e, DeadLetter why) {
   if (dead_letter_log_.allow(suppressed))
     spdlog::warn("Message refused for good; moved to the dead letters. remote={} topic=\"{}\" reason={}{} attempts={} "
                  "detail=\"{}\" suppressed={}",
-                 remote_, e.message.topic, to_string(why.reason),
+                 remote_, echo_text(e.message.topic), to_string(why.reason),
                  why.reason_code != 0 ? " code=" + hex(why.reason_code) : std::string(), why.attempts, why.detail,
                  suppressed);
   if (on_dead_letter_) on_dead_letter_(remote_, e.message, why);
@@ -357,7 +358,7 @@ void Forwarder::published(std::uint64_t token, const PublishOutcome& outcome) {
       if (transient_log_.allow(suppressed))
         spdlog::warn("Publish not taken now; sending it again. remote={} topic=\"{}\" reason={} detail=\"{}\" "
                      "suppressed={}",
-                     remote_, e->message.topic, hex(outcome.reason_code), outcome.detail, suppressed);
+                     remote_, echo_text(e->message.topic), hex(outcome.reason_code), outcome.detail, suppressed);
       break;
     }
   }
@@ -396,7 +397,7 @@ void Forwarder::connection_lost(const ConnectionEnd& end) {
       strikes_ = 1;
     }
     spdlog::warn("The remote closed the connection right after a publish. remote={} topic=\"{}\" strikes={}/{}",
-                 remote_, suspect->message.topic, strikes_, settings_.closed_strikes);
+                 remote_, echo_text(suspect->message.topic), strikes_, settings_.closed_strikes);
   } else if (suspect == nullptr || suspect->id != suspect_id_) {
     strikes_ = 0;
     suspect_id_ = 0;
