@@ -9,12 +9,11 @@ namespace {
 
 class RealEndpoints final : public EndpointFactory {
  public:
-  RealEndpoints(const DeviceCatalog& catalog, std::chrono::milliseconds commit_delay)
-      : catalog_(catalog), commit_delay_(commit_delay) {}
+  RealEndpoints(const DeviceCatalog& catalog, LocalHoldTiming timing) : catalog_(catalog), timing_(timing) {}
 
   std::unique_ptr<LocalEndpoint> local(EventLoop& loop, const Config& config, OutboxStore& store,
                                        LocalEndpoint::Handler handler) override {
-    return std::make_unique<LocalLink>(loop, config, store, std::move(handler), commit_delay_);
+    return std::make_unique<LocalLink>(loop, config, store, std::move(handler), timing_);
   }
 
   std::unique_ptr<RemoteEndpoint> remote(EventLoop& loop, const RemoteConfig& remote, const GatewaySettings& gateway,
@@ -30,14 +29,13 @@ class RealEndpoints final : public EndpointFactory {
 
  private:
   const DeviceCatalog& catalog_;
-  const std::chrono::milliseconds commit_delay_;
+  const LocalHoldTiming timing_;
 };
 
 }  // namespace
 
-std::unique_ptr<EndpointFactory> make_endpoint_factory(const DeviceCatalog& catalog,
-                                                       std::chrono::milliseconds commit_delay) {
-  return std::make_unique<RealEndpoints>(catalog, commit_delay);
+std::unique_ptr<EndpointFactory> make_endpoint_factory(const DeviceCatalog& catalog, LocalHoldTiming timing) {
+  return std::make_unique<RealEndpoints>(catalog, timing);
 }
 
 }  // namespace edgebridge

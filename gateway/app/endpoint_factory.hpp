@@ -9,7 +9,6 @@
 
 namespace edgebridge {
 
-std::unique_ptr<EndpointFactory> make_endpoint_factory(const DeviceCatalog& catalog,
-                                                       std::chrono::milliseconds commit_delay);
+std::unique_ptr<EndpointFactory> make_endpoint_factory(const DeviceCatalog& catalog, LocalHoldTiming timing);
 
 }  // namespace edgebridge

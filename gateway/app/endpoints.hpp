@@ -25,6 +25,20 @@ namespace edgebridge {
 
 using StopDone = std::function<void()>;
 
+// How long the local broker's PUBACKs may be held back (local_link.hpp).
+struct LocalHoldTiming {
+  std::chrono::milliseconds hold{10};  // then stop reading: the remotes acknowledge what is held
+  // Then commit what they did not acknowledge, when they acknowledged nothing
+  // for this long (a slow or absent remote)...
+  std::chrono::milliseconds stall{20};
+  // ...or when reading has been paused this long (a busy remote: the PUBACKs
+  // and whatever else the local connection has to send wait no longer),
+  // or once no more than this many are held: the last ones in flight are
+  // committed rather than waited for, so the link never runs dry.
+  std::chrono::milliseconds max_pause{250};
+  std::size_t commit_below = 64;
+};
+
 // The local broker. Its QoS 1 messages come to the handler with a receipt
 // (0 for QoS 0): hand it with every outbox copy; the broker's PUBACK waits
 // until all are released.

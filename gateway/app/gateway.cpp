@@ -64,7 +64,7 @@ std::int64_t now_ms() {
 }  // namespace
 
 Gateway::Gateway(Config config, const DeviceCatalog& catalog, GatewayOptions options)
-    : Gateway(std::move(config), make_endpoint_factory(catalog, options.commit_delay), options) {}
+    : Gateway(std::move(config), make_endpoint_factory(catalog, options.hold), options) {}
 
 Gateway::Gateway(Config config, std::unique_ptr<EndpointFactory> factory, GatewayOptions options)
     : config_(std::move(config)),

@@ -61,9 +61,12 @@ struct DeviceActivity {
 };
 
 struct GatewayOptions {
-  // How long a message the local broker keeps for us may wait for its commit
-  // (most are acknowledged by their remote sooner and never written).
-  std::chrono::milliseconds commit_delay{10};
+  // When the local broker's PUBACKs are held back (local_link.hpp): after
+  // `hold`, stop reading more and let the remotes acknowledge what is held;
+  // after `hold` + `drain`, commit what they have not acknowledged.
+  LocalHoldTiming hold;
+  // A held message is committed at the latest this long after it arrived.
+  std::chrono::milliseconds commit_delay{1000};
   // What the graceful parts of stop() may take (offline status, DISCONNECT).
   std::chrono::milliseconds stop_timeout{2000};
 };

@@ -30,28 +30,33 @@ ClientOptions local_options(const Config& c) {
 }  // namespace
 
 LocalLink::LocalLink(EventLoop& loop, const Config& config, OutboxStore& store, Handler handler,
-                     std::chrono::milliseconds commit_delay)
+                     LocalHoldTiming timing)
     : loop_(loop),
       store_(store),
       handler_(std::move(handler)),
-      commit_delay_(commit_delay),
+      timing_(timing),
       client_(loop, local_options(config), [this](Message m) { on_message(std::move(m)); }) {
   client_.set_write_gate([this] { return book_.settled(); });
   book_.on_settled([this] { settled(); });
+  book_.on_release([this] {
+    // Only what is in flight is left: commit it instead of waiting for it.
+    if (barrier_ && !committing_ && book_.size() <= timing_.commit_below) {
+      committing_ = true;
+      store_.commit_soon();
+    }
+  });
   client_.on_connection_change([this] {
     if (client_.connected()) return;
     // The PUBACKs queued on the old connection are gone; the broker sends those
     // messages again on the next one.
     book_.reset();
-    barrier_ = false;
-    if (barrier_timer_ != 0) loop_.cancel(barrier_timer_);
-    barrier_timer_ = 0;
-    update_reading();
+    end_barrier();
   });
 }
 
 LocalLink::~LocalLink() {
   if (barrier_timer_ != 0) loop_.cancel(barrier_timer_);
+  if (drain_timer_ != 0) loop_.cancel(drain_timer_);
 }
 
 void LocalLink::start() { client_.start(); }
@@ -77,29 +82,55 @@ void LocalLink::arm_barrier() {
   if (barrier_ || barrier_timer_ != 0) return;
   const auto oldest = book_.oldest();
   if (!oldest) return;
-  const auto due = *oldest + commit_delay_;
+  const auto due = *oldest + timing_.hold;
   const auto now = ReceiptBook::Clock::now();
   barrier_timer_ = loop_.after(due > now ? due - now : ReceiptBook::Clock::duration::zero(), [this] {
     barrier_timer_ = 0;
     if (book_.settled()) return;
     const auto oldest_now = book_.oldest();
-    if (oldest_now && ReceiptBook::Clock::now() - *oldest_now < commit_delay_) {
+    if (oldest_now && ReceiptBook::Clock::now() - *oldest_now < timing_.hold) {
       arm_barrier();  // the old ones were released meanwhile
       return;
     }
-    // Stop taking more until what we hold is committed; then every PUBACK goes.
+    // Take no more until what we hold is acknowledged by its remote or committed;
+    // then every PUBACK goes.
     barrier_ = true;
+    barrier_since_ = ReceiptBook::Clock::now();
+    spdlog::trace("Local PUBACKs held: reading paused. held={}", book_.size());
     update_reading();
-    store_.commit_soon();
+    watch_drain();
   });
+}
+
+void LocalLink::watch_drain() {
+  drain_timer_ = loop_.after(timing_.stall, [this] {
+    drain_timer_ = 0;
+    if (!barrier_ || book_.settled()) return;
+    const auto now = ReceiptBook::Clock::now();
+    const bool stalled = now - std::max(book_.last_release(), barrier_since_) >= timing_.stall;
+    if (stalled || now - barrier_since_ >= timing_.max_pause) {
+      committing_ = true;
+      spdlog::trace("Local PUBACKs held: committing. held={} stalled={} paused_ms={}", book_.size(), stalled,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(now - barrier_since_).count());
+      store_.commit_soon();  // its notices release the rest
+      return;
+    }
+    watch_drain();
+  });
+}
+
+void LocalLink::end_barrier() {
+  barrier_ = false;
+  committing_ = false;
+  if (barrier_timer_ != 0) loop_.cancel(barrier_timer_);
+  if (drain_timer_ != 0) loop_.cancel(drain_timer_);
+  barrier_timer_ = drain_timer_ = 0;
+  update_reading();
 }
 
 void LocalLink::settled() {
   client_.flush();
-  if (barrier_) {
-    barrier_ = false;
-    update_reading();
-  }
+  if (barrier_) end_barrier();
 }
 
 void LocalLink::pause_reading(bool paused) {
@@ -111,9 +142,7 @@ void LocalLink::update_reading() { client_.pause_reading(barrier_ || pressure_ |
 
 void LocalLink::stop(std::chrono::milliseconds timeout, StopDone done) {
   stopping_ = true;
-  update_reading();
-  if (barrier_timer_ != 0) loop_.cancel(barrier_timer_);
-  barrier_timer_ = 0;
+  end_barrier();
   // The status "offline" and the DISCONNECT go out after the held PUBACKs the
   // outbox released; what it did not release in time is sent again by the
   // broker at the next start.

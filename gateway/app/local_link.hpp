@@ -5,10 +5,15 @@
 // keep up), and PUBACKs held until the outbox released the messages they
 // acknowledge (receipt_book.hpp).
 //
-// When the oldest held message waited commit_delay, the link stops reading,
-// asks the outbox to commit at once, and writes the PUBACKs when the commit
-// released them ("barrier"); most messages are acknowledged by their remote
-// sooner and never written to disk.
+// libmosquitto writes the PUBACKs in arrival order, so one that waits holds
+// back the ones after it: when the oldest held message waited `hold`, the link
+// stops reading ("barrier") and the remotes acknowledge what is in flight; when
+// they stall (nothing acknowledged for `stall`: a slow or absent remote) or
+// reading has been paused for `max_pause`, or only the last few in flight are
+// left (`commit_below`), the outbox commits what is left.
+// Either way every held PUBACK then goes out and reading resumes. With a healthy remote no message is written to disk at all; the
+// local broker keeps the messages until then (a large Receive Maximum, so it
+// sends them ahead instead of queueing them).
 
 #include <chrono>
 
@@ -20,8 +25,7 @@ namespace edgebridge {
 
 class LocalLink final : public LocalEndpoint {
  public:
-  LocalLink(EventLoop& loop, const Config& config, OutboxStore& store, Handler handler,
-            std::chrono::milliseconds commit_delay);
+  LocalLink(EventLoop& loop, const Config& config, OutboxStore& store, Handler handler, LocalHoldTiming timing);
   ~LocalLink() override;
 
   void start() override;
@@ -36,17 +40,22 @@ class LocalLink final : public LocalEndpoint {
   void on_message(Message message);
   void arm_barrier();
   void settled();
+  void end_barrier();
+  void watch_drain();
   void update_reading();
 
   EventLoop& loop_;
   OutboxStore& store_;
   Handler handler_;
-  const std::chrono::milliseconds commit_delay_;
+  const LocalHoldTiming timing_;
   ReceiptBook book_;
   MqttClient client_;
-  bool barrier_ = false;   // waiting for a commit to release the held PUBACKs
+  bool barrier_ = false;     // reading paused until the held PUBACKs may go
+  bool committing_ = false;  // and the outbox was asked to commit what is left
   bool pressure_ = false;  // the outbox asked us to stop reading
   EventLoop::TimerId barrier_timer_ = 0;
+  EventLoop::TimerId drain_timer_ = 0;
+  ReceiptBook::Clock::time_point barrier_since_{};
   bool stopping_ = false;
 };
 

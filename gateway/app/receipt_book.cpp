@@ -27,7 +27,9 @@ void ReceiptBook::release(std::uint64_t receipt) {
   Entry* e = find(receipt);
   if (e == nullptr || e->outstanding == 0) return;
   --e->outstanding;
+  last_release_ = Clock::now();
   pop_released();
+  if (!entries_.empty() && on_release_) on_release_();
 }
 
 void ReceiptBook::pop_released() {

@@ -37,12 +37,16 @@ class ReceiptBook final : public ReleaseSink {
   bool settled() const { return entries_.empty(); }
   // When the oldest receipt still held arrived.
   std::optional<Clock::time_point> oldest() const;
+  // When a copy was last released (progress of the remotes).
+  Clock::time_point last_release() const { return last_release_; }
   std::size_t size() const { return entries_.size(); }
   // The connection the receipts belong to went away (its PUBACKs with it):
   // forget them; releases that come later for them are ignored.
   void reset();
   // Called when the book became settled.
   void on_settled(std::function<void()> handler) { on_settled_ = std::move(handler); }
+  // Called after every release that left the book not settled.
+  void on_release(std::function<void()> handler) { on_release_ = std::move(handler); }
 
  private:
   struct Entry {
@@ -55,7 +59,9 @@ class ReceiptBook final : public ReleaseSink {
 
   std::deque<Entry> entries_;   // receipts base_ .. base_ + size - 1
   std::uint64_t base_ = 1;      // receipt number of entries_.front()
+  Clock::time_point last_release_{};
   std::function<void()> on_settled_;
+  std::function<void()> on_release_;
 };
 
 }  // namespace edgebridge

@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -370,6 +372,13 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
 
   // False when the connection ended (and was handled).
   bool read_all() {
+    if (opts.gated_writes) {
+      // Our PUBACKs may wait, so the kernel's delayed ACK would wait too, and a
+      // broker with Nagle on (Mosquitto's default) holds its next PUBLISH until
+      // that ACK: up to 40 ms per message at low rates. ACK what we read now.
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    }
     auto* ssl = static_cast<SSL*>(mosquitto_ssl_get(mosq));
     for (int i = 0; i < kReadBurst; ++i) {
       errno = 0;

@@ -198,6 +198,9 @@ void Committer::process(std::vector<WriterOp>& batch, bool tick, bool final) {
     attempt(batch, true, sweep, persist, deltas);
     apply(deltas);
     if (persist) counters_dirty_ = false;
+    if (has_work)
+      spdlog::trace("Outbox committed. rows={} acks={} skipped={} tick={}", counts.inserted, counts.acks, counts.skipped,
+                    tick);
     if (options_.on_commit && has_work) {
       OutboxCommitReport report;
       report.messages = counts.inserted;

@@ -68,8 +68,16 @@ void Forwarder::stop() {
   pump_timer_ = 0;
 }
 
+std::size_t Forwarder::max_rows() const {
+  return publisher_.connection_id() != 0 ? settings_.memory_rows : settings_.offline_rows;
+}
+
+std::size_t Forwarder::max_bytes() const {
+  return publisher_.connection_id() != 0 ? settings_.memory_bytes : settings_.offline_bytes;
+}
+
 bool Forwarder::keep_in_memory(std::size_t bytes) const {
-  return rows_.size() < settings_.memory_rows && memory_bytes_ + bytes <= settings_.memory_bytes;
+  return rows_.size() < max_rows() && memory_bytes_ + bytes <= max_bytes();
 }
 
 Delivery Forwarder::accept(Message message, std::uint64_t receipt) {
@@ -110,7 +118,7 @@ Delivery Forwarder::accept(Message message, std::uint64_t receipt) {
     // have caught up to it (the newest ones; older ones are read back).
     tail_bytes_ += bytes;
     tail_.push_back(std::move(e));
-    while (!tail_.empty() && (tail_.size() > settings_.memory_rows || tail_bytes_ > settings_.memory_bytes)) {
+    while (!tail_.empty() && (tail_.size() > max_rows() || tail_bytes_ > max_bytes())) {
       tail_bytes_ -= tail_.front().message.topic.size() + tail_.front().message.payload.size();
       tail_.pop_front();
     }
@@ -128,6 +136,10 @@ void Forwarder::committed(const CommitNotice& notice) {
 }
 
 void Forwarder::settle(const CommitNotice& notice) {
+  spdlog::trace("Forwarder settle. remote={} settled={} known={} fetched={} rows={} tail={} inflight={} cursor={} "
+                "unreleased={} front_state={}",
+                remote_, notice.settled_upto, known_upto_, fetched_upto_, rows_.size(), tail_.size(), inflight_, cursor_,
+                unreleased_.size(), rows_.empty() ? -1 : static_cast<int>(rows_.front().state));
   settled_upto_ = std::max(settled_upto_, notice.settled_upto);
   known_upto_ = std::max(known_upto_, settled_upto_);
   release_upto(settled_upto_);
@@ -196,7 +208,7 @@ bool Forwarder::read_more() {
   if (moved) return true;
   // Rows not at hand exist only once committed: read what the database has.
   if (fetched_upto_ >= settled_upto_ || !keep_in_memory(0)) return false;
-  const std::size_t room = settings_.memory_rows - rows_.size();
+  const std::size_t room = max_rows() - rows_.size();
   const std::size_t want = std::min<std::size_t>(room, 256);
   OutboxQueue::ReadInfo info;
   std::vector<OutboxRow> read = queue_.read_after(fetched_upto_, want, &info);

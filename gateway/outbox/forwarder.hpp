@@ -62,9 +62,15 @@ struct ForwarderSettings {
   std::chrono::milliseconds closed_window{5000};
   bool store_qos0 = true;
   Durability durability = Durability::normal;
-  // Messages kept in memory for sending (the rest is read back from the database).
-  std::size_t memory_rows = 2048;
-  std::size_t memory_bytes = 4u << 20;
+  // Messages kept in memory for sending while connected (the rest is read back
+  // from the database once committed): a burst that the remote takes a moment
+  // to drain is never written at all.
+  std::size_t memory_rows = 16384;
+  std::size_t memory_bytes = 8u << 20;
+  // While disconnected only this much: what waits for the remote is committed
+  // and read back when it returns (RAM stays flat during a long outage).
+  std::size_t offline_rows = 256;
+  std::size_t offline_bytes = 256u << 10;
   bool mqtt5_sizes = true;  // count MQTT 5 property bytes when checking packet sizes
   Duration ttl{0};          // the queue's ttl: older messages are not sent (the writer's sweep counts them)
 };
@@ -130,6 +136,8 @@ class Forwarder final : public PublishListener, public QueueListener {
   void release_one(std::int64_t id);
   void send_to_dead_letters(Entry& e, DeadLetter why);
   bool keep_in_memory(std::size_t bytes) const;
+  std::size_t max_rows() const;
+  std::size_t max_bytes() const;
   void drop_unsent_upto(std::int64_t id);
 
   const std::string remote_;

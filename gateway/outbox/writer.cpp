@@ -66,9 +66,9 @@ bool Writer::push(WriterOp op) {
         sooner = true;
         break;
     }
-    ops_.push_back(std::move(op));
+    (op.kind == WriterOp::Kind::insert ? inserts_ : others_).push_back(std::move(op));
     ++submitted_;
-    sooner = sooner || ops_.size() >= options_.max_batch;
+    sooner = sooner || (inserts_.size() >= options_.max_batch && eager_inserts_ > 0);
   }
   if (sooner) work_cv_.notify_one();
   return true;
@@ -95,7 +95,7 @@ void Writer::resolve(QueueImpl& queue, std::int64_t id, Resolution resolution) {
     if (stopping_) return;
     Intake& intake = intake_[&queue];
     if (id > intake.taken_upto) {
-      // The insert is still in ops_: resolve it there (an acknowledged message
+      // The insert is still queued: resolve it there (an acknowledged message
       // is then never written at all).
       intake.early.emplace(id, std::move(resolution));
       return;
@@ -112,7 +112,7 @@ void Writer::resolve(QueueImpl& queue, std::int64_t id, Resolution resolution) {
 void Writer::commit_soon() {
   {
     std::lock_guard<std::mutex> lock(m_);
-    if (held_inserts_ == 0 && eager_inserts_ == 0) return;
+    if (inserts_.empty()) return;
     commit_soon_ = true;
   }
   work_cv_.notify_one();
@@ -162,63 +162,80 @@ void Writer::flush() {
   WriterOp op;
   op.kind = WriterOp::Kind::task;
   op.task = [this] { committer_->force_persist(); };
-  ops_.push_back(std::move(op));
+  others_.push_back(std::move(op));
   ++tasks_;
   const std::uint64_t target = ++submitted_;
   work_cv_.notify_one();
   done_cv_.wait(lock, [&] { return processed_ >= target || !running_; });
 }
 
-SteadyTime Writer::due_locked() const {
-  if (tasks_ > 0 || ops_.size() >= options_.max_batch || pressure_ || (stopping_ && !ops_.empty()))
-    return SteadyTime::min();
+SteadyTime Writer::inserts_due_locked() const {
+  if (inserts_.empty()) return SteadyTime::max();
+  // A task (flush, a new queue) must see every insert before it done; pressure
+  // and stopping take everything.
+  if (tasks_ > 0 || pressure_ || stopping_ || commit_soon_) return SteadyTime::min();
   SteadyTime due = SteadyTime::max();
-  if (eager_inserts_ > 0) due = std::min(due, last_batch_ + options_.max_batch_delay);
+  if (eager_inserts_ > 0)
+    due = inserts_.size() >= options_.max_batch ? SteadyTime::min() : last_batch_ + options_.max_batch_delay;
   if (held_inserts_ > 0)
-    due = std::min(due, commit_soon_ ? SteadyTime::min()
-                                     : first_held_ + std::chrono::duration_cast<SteadyTime::duration>(
-                                                         options_.commit_delay));
-  if (resolves_ > 0)
-    due = std::min(due, first_resolve_ + std::chrono::duration_cast<SteadyTime::duration>(options_.ack_delay));
+    due = std::min(due, first_held_ + std::chrono::duration_cast<SteadyTime::duration>(options_.commit_delay));
   return due;
 }
 
-void Writer::take_locked(std::vector<WriterOp>& batch) {
-  const std::size_t n = std::min(ops_.size(), options_.max_batch);
-  batch.reserve(n);
-  bool took_inserts = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    WriterOp& op = ops_.front();
-    switch (op.kind) {
-      case WriterOp::Kind::insert: {
-        took_inserts = true;
-        (op.held ? held_inserts_ : eager_inserts_) -= 1;
-        pending_insert_bytes_ -= op.bytes;
-        Intake& intake = intake_[op.queue];
-        intake.taken_upto = std::max(intake.taken_upto, op.id);
-        if (!intake.early.empty()) {
-          auto it = intake.early.find(op.id);
-          if (it != intake.early.end()) {
-            op.resolution = std::move(it->second);
-            intake.early.erase(it);
-          }
+SteadyTime Writer::others_due_locked() const {
+  if (others_.empty()) return SteadyTime::max();
+  if (tasks_ > 0 || stopping_) return SteadyTime::min();
+  return first_resolve_ + std::chrono::duration_cast<SteadyTime::duration>(options_.ack_delay);
+}
+
+void Writer::take_locked(std::vector<WriterOp>& batch, SteadyTime now) {
+  const bool take_inserts = inserts_due_locked() <= now;
+  const bool take_others = others_due_locked() <= now || (take_inserts && !others_.empty());
+  if (take_inserts) {
+    const std::size_t n = std::min(inserts_.size(), options_.max_batch);
+    batch.reserve(n + others_.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      WriterOp& op = inserts_.front();
+      (op.held ? held_inserts_ : eager_inserts_) -= 1;
+      pending_insert_bytes_ -= op.bytes;
+      Intake& intake = intake_[op.queue];
+      intake.taken_upto = std::max(intake.taken_upto, op.id);
+      if (!intake.early.empty()) {
+        auto it = intake.early.find(op.id);
+        if (it != intake.early.end()) {
+          op.resolution = std::move(it->second);
+          intake.early.erase(it);
         }
-        break;
       }
-      case WriterOp::Kind::resolve: --resolves_; break;
-      case WriterOp::Kind::task: --tasks_; break;
+      batch.push_back(std::move(op));
+      inserts_.pop_front();
     }
-    batch.push_back(std::move(op));
-    ops_.pop_front();
+    if (n > 0) last_batch_ = now;
+    commit_soon_ = false;
+    if (held_inserts_ > 0) {  // more than one batch was queued: the oldest held insert left
+      for (const WriterOp& op : inserts_)
+        if (op.held) {
+          first_held_ = op.accepted;
+          break;
+        }
+    }
   }
-  if (took_inserts) last_batch_ = std::chrono::steady_clock::now();
-  commit_soon_ = false;
-  if (held_inserts_ > 0) {  // more than one batch was queued: the oldest held insert left
-    for (const WriterOp& op : ops_)
-      if (op.kind == WriterOp::Kind::insert && op.held) {
-        first_held_ = op.accepted;
-        break;
+  if (take_others) {
+    bool took_task = false;
+    while (!others_.empty()) {
+      WriterOp& op = others_.front();
+      if (op.kind == WriterOp::Kind::task) {
+        --tasks_;
+        took_task = true;
+      } else {
+        --resolves_;
       }
+      batch.push_back(std::move(op));
+      others_.pop_front();
+    }
+    // Everything accepted before a task (a flush) goes with it: what did not
+    // fit this batch is due at once.
+    if (took_task && !inserts_.empty()) commit_soon_ = true;
   }
 }
 
@@ -232,18 +249,18 @@ void Writer::run() {
     bool relief = false;
     {
       std::unique_lock<std::mutex> lock(m_);
-      // Until the next tick, or until what is queued is due (see due_locked()).
+      // Until the next tick, or until something queued is due.
       for (;;) {
         if (stopping_ || committer_->wants_attention()) break;
         const auto now = std::chrono::steady_clock::now();
-        const auto due = due_locked();
+        const auto due = std::min(inserts_due_locked(), others_due_locked());
         if (now >= next_tick || due <= now) break;
         work_cv_.wait_until(lock, std::min(due, next_tick));
       }
       // A tick does not take what is not due yet.
-      if (due_locked() <= std::chrono::steady_clock::now()) take_locked(batch);
+      take_locked(batch, std::chrono::steady_clock::now());
       taken = processed_ + batch.size();
-      final = stopping_ && ops_.empty();
+      final = stopping_ && inserts_.empty() && others_.empty();
       if (pressure_ && pending_insert_bytes_ <= options_.max_pending_bytes / 2) {
         pressure_ = false;
         relief = true;

@@ -89,7 +89,7 @@ class Writer {
 
  private:
   // Per queue, under m_: the highest id taken into a batch so far, and the
-  // resolutions of messages whose insert is still in ops_.
+  // resolutions of messages whose insert is still queued.
   struct Intake {
     std::int64_t taken_upto = 0;
     std::unordered_map<std::int64_t, Resolution> early;
@@ -97,22 +97,26 @@ class Writer {
 
   void run();
   bool push(WriterOp op);
-  // When what is queued must be committed (max() when nothing is). Under m_.
-  std::chrono::steady_clock::time_point due_locked() const;
-  // Moves what is due into `batch`. Under m_.
-  void take_locked(std::vector<WriterOp>& batch);
+  // When the queued inserts, and the other operations, must be committed
+  // (max() when never). Under m_.
+  std::chrono::steady_clock::time_point inserts_due_locked() const;
+  std::chrono::steady_clock::time_point others_due_locked() const;
+  // Moves what is due into `batch` (the inserts only when they are due: an
+  // acknowledgement never drags held inserts into a commit). Under m_.
+  void take_locked(std::vector<WriterOp>& batch, std::chrono::steady_clock::time_point now);
 
   OutboxOptions options_;
   std::unique_ptr<Committer> committer_;
 
   mutable std::mutex m_;
   std::condition_variable work_cv_, done_cv_;
-  std::deque<WriterOp> ops_;
+  std::deque<WriterOp> inserts_;  // in id order per queue: always taken as a prefix
+  std::deque<WriterOp> others_;   // resolutions and tasks
   std::unordered_map<QueueImpl*, Intake> intake_;
-  std::size_t pending_insert_bytes_ = 0;  // bytes of the inserts in ops_
+  std::size_t pending_insert_bytes_ = 0;  // bytes of the queued inserts
   bool pressure_ = false;                 // pending_insert_bytes_ went over the bound
-  std::size_t eager_inserts_ = 0, held_inserts_ = 0, resolves_ = 0, tasks_ = 0;  // in ops_
-  std::chrono::steady_clock::time_point first_held_{};     // accepted time of the oldest held insert in ops_
+  std::size_t eager_inserts_ = 0, held_inserts_ = 0, resolves_ = 0, tasks_ = 0;  // queued
+  std::chrono::steady_clock::time_point first_held_{};     // accepted time of the oldest queued held insert
   std::chrono::steady_clock::time_point first_resolve_{};  // while resolves_ > 0
   std::chrono::steady_clock::time_point last_batch_{};     // when the last batch with inserts was taken
   bool commit_soon_ = false;

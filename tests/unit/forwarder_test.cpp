@@ -481,6 +481,7 @@ TEST_CASE("with durability full nothing is sent before its commit", "[forwarder]
 TEST_CASE("messages beyond what memory keeps are read back from the database, in order", "[forwarder]") {
   ForwarderSettings s = window(16);
   s.memory_rows = 10;
+  s.offline_rows = 5;
   Fixture f(s);
   f.start();
   f.accept(1, 100);  // disconnected: memory takes 10, the rest waits in the database
