@@ -40,7 +40,8 @@ bool same_remote(const RemoteConfig& a, const RemoteConfig& b) {
          a.connect_timeout == b.connect_timeout && a.protocol == b.protocol && a.clean_session == b.clean_session &&
          same(a.max_publish_rate, b.max_publish_rate) && same(a.max_bytes_rate, b.max_bytes_rate) &&
          a.inflight == b.inflight && a.store_qos0 == b.store_qos0 && same(a.outbox, b.outbox) &&
-         same(a.reconnect, b.reconnect);
+         same(a.reconnect, b.reconnect) && a.max_message_size == b.max_message_size &&
+         a.dead_letter_after_closes == b.dead_letter_after_closes;
 }
 
 bool same_topics(const std::vector<TopicMapping>& a, const std::vector<TopicMapping>& b) {
@@ -67,6 +68,8 @@ ConfigDiff diff_config(const Config& running, const Config& next) {
   restart_key(d, g0.health_grace != g1.health_grace, "gateway.health_grace");
   restart_key(d, g0.stats_interval != g1.stats_interval, "gateway.stats_interval");
   restart_key(d, g0.stats_topic != g1.stats_topic, "gateway.stats_topic");
+  restart_key(d, g0.dead_letter_topic != g1.dead_letter_topic, "gateway.dead_letter_topic");
+  restart_key(d, g0.max_dead_letters != g1.max_dead_letters, "gateway.max_dead_letters");
   const auto& l0 = running.local;
   const auto& l1 = next.local;
   restart_key(d, !same(l0.url, l1.url), "local.url");

@@ -80,6 +80,7 @@ void Gateway::start() {
   options.path = config_.gateway.state_dir + "/outbox.db";
   options.durability = config_.gateway.durability;
   options.commit_delay = options_.commit_delay;
+  options.max_dead_letters = config_.gateway.max_dead_letters;
   options.on_relief = [this] { loop_.post([this] { check_pressure(); }); };
   store_ = std::make_unique<OutboxStore>(options);
   if (auto moved = store_->quarantined_path(); !moved.empty())

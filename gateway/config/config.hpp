@@ -137,6 +137,8 @@ struct GatewaySettings {
   // Where a notice about each dead-lettered message is published on the local
   // broker; default edgebridge/<id>/deadletter; empty (`false`) = nowhere.
   std::string dead_letter_topic;
+  // Dead letters kept (all remotes together); beyond, the oldest go (counted).
+  std::uint64_t max_dead_letters = 10'000;
 };
 
 // A device's type-specific settings; each adapter defines its own subclass.

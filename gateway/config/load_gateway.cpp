@@ -46,6 +46,8 @@ void read_gateway(MapReader& root, GatewaySettings& out, const LoadOptions& opti
   } else if (auto why = topic_name_problem(out.dead_letter_topic); !why.empty()) {
     g.context().error(g.raw("dead_letter_topic"), g.key_path("dead_letter_topic"), why + ", or false for none");
   }
+  out.max_dead_letters = static_cast<std::uint64_t>(
+      g.integer("max_dead_letters", static_cast<std::int64_t>(out.max_dead_letters), 1, 10'000'000));
   out.tls_check_interval = g.duration("tls_check_interval", out.tls_check_interval);
   if (out.tls_check_interval < Duration(1000)) {
     g.context().error(g.raw("tls_check_interval"), g.key_path("tls_check_interval"),

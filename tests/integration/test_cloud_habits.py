@@ -103,8 +103,10 @@ def test_a_broker_that_closes_over_one_message_dead_letters_it_after_three_tries
     wait_until(lambda: len(dead_letters(gw)) == 1, timeout=10, what="the dead letter committed")
     dead = dead_letters(gw)
     assert [(d["topic"], d["reason"]) for d in dead] == [("deny/1", "closed_connection")]
-    assert len([p for p in s.publishes() if p.topic == "deny/1"]) == 3
-    assert gw.count_log("The remote closed the connection right after a publish. remote=ops") == 3
+    # Three closes right after it; the first close may be blamed on ok/1 when its
+    # PUBACK and the close arrive together (it is then sent alone and taken).
+    assert 3 <= len([p for p in s.publishes() if p.topic == "deny/1"]) <= 4
+    assert gw.count_log('The remote closed the connection right after a publish. remote=ops topic="deny/1"') == 3
     print(f"\nclose-on-topic: deny/1 dead-lettered after 3 closes; ok/1..10 taken "
           f"({len([p for p in s.publishes() if p.topic.startswith('ok/')])} publishes for 10 messages)")
     assert gw.stop() == 0
