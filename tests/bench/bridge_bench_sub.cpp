@@ -1,8 +1,8 @@
 // Measuring subscriber for tests/bench/bridge_bench: subscribes to --topic on a
-// (mutual-TLS) broker and records, for each sequence number 1..--count, when
-// it first arrived; counts duplicates and first deliveries out of order, and
-// the latency publish -> arrival from the send time in the payload (same
-// machine, CLOCK_MONOTONIC). One thread: libmosquitto's own loop.
+// broker (mutual TLS with --cafile/--cert/--key, else plain) and records, for
+// each sequence number 1..--count, when it first arrived; counts duplicates
+// and first deliveries out of order, and the latency publish -> arrival from
+// the send time in the payload (same machine, CLOCK_MONOTONIC). One thread: libmosquitto's own loop.
 //
 //   bridge_bench_sub --port 8883 --cafile ca.pem --cert c.crt --key c.key --topic bench/x --count 100000
 //                    [--persistent --id NAME] [--idle 10] [--timeout 300]
