@@ -1,15 +1,16 @@
 // Measuring subscriber for tests/bench/bridge_bench: subscribes to --topic on a
-// (mutual-TLS) broker and records, for each sequence number 1..--count, when
-// it first arrived; counts duplicates and first deliveries out of order, and
-// the latency publish -> arrival from the send time in the payload (same
-// machine, CLOCK_MONOTONIC). One thread: libmosquitto's own loop.
+// broker (mutual TLS with --cafile/--cert/--key, else plain) and records, for
+// each sequence number 1..--count, when it first arrived; counts duplicates
+// and first deliveries out of order, and the latency publish -> arrival from
+// the send time in the payload (same machine, CLOCK_MONOTONIC). One thread: libmosquitto's own loop.
 //
 //   bridge_bench_sub --port 8883 --cafile ca.pem --cert c.crt --key c.key --topic bench/x --count 100000
 //                    [--persistent --id NAME] [--idle 10] [--timeout 300]
 //
 // Prints "ready" once subscribed, then, when every message arrived (or nothing
 // new came for --idle seconds after the first, or --timeout passed), one JSON
-// line with the figures. With --persistent the session survives a broker
+// line with the figures (times in ns of CLOCK_MONOTONIC: first_ns and last_ns
+// of any arrival, last_new_ns of the last first delivery). With --persistent the session survives a broker
 // restart (clean session off, reconnects every 100 ms).
 
 #include <mosquitto.h>
@@ -145,13 +146,14 @@ int main(int argc, char** argv) {
   const double seconds = st.last_ns > st.first_ns ? static_cast<double>(st.last_ns - st.first_ns) / 1e9 : 0.0;
   std::printf(
       "{\"expected\":%llu,\"received\":%llu,\"distinct\":%llu,\"duplicates\":%llu,\"lost\":%llu,"
-      "\"out_of_order\":%llu,\"foreign\":%llu,\"first_ns\":%llu,\"last_ns\":%llu,\"seconds\":%.6f,"
+      "\"out_of_order\":%llu,\"foreign\":%llu,\"first_ns\":%llu,\"last_ns\":%llu,\"last_new_ns\":%llu,"
+      "\"seconds\":%.6f,"
       "\"rate\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
       static_cast<unsigned long long>(st.count), static_cast<unsigned long long>(st.received),
       static_cast<unsigned long long>(st.distinct), static_cast<unsigned long long>(st.duplicates),
       static_cast<unsigned long long>(st.count - st.distinct), static_cast<unsigned long long>(st.out_of_order),
       static_cast<unsigned long long>(st.foreign), static_cast<unsigned long long>(st.first_ns),
-      static_cast<unsigned long long>(st.last_ns), seconds,
+      static_cast<unsigned long long>(st.last_ns), static_cast<unsigned long long>(st.last_new_ns), seconds,
       seconds > 0 ? static_cast<double>(st.distinct) / seconds : 0.0, percentile_ms(st.latency_ns, 0.50),
       percentile_ms(st.latency_ns, 0.90), percentile_ms(st.latency_ns, 0.99), percentile_ms(st.latency_ns, 1.0));
   std::fflush(stdout);
