@@ -74,7 +74,7 @@ def greenhouse(tmp_path, local_broker, pki):
     config = bridge_config(local_broker, {"ops": remote(cloud, pki, max_message_size="1KiB")},
                            [{"pattern": "sensors/#", "direction": "out"}], devices=devices, rules=rules,
                            gateway={"health_grace": "2s"})
-    gw = Gateway(str(tmp_path), config).start(wait_for=("Connected. local", "Connected. remote=ops"))
+    gw = Gateway(str(tmp_path), config).start(wait_for=("Connected. local", "Connected. remote=ops", "Serving metrics"))
     try:
         yield gw, cloud
     finally:
