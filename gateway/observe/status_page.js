@@ -126,8 +126,8 @@
     return parts.length ? parts.join(' · ') : 'none';
   }
 
-  // A polyline over the last hour; values scaled to the largest one.
-  function chart(times, values, cls, nowS) {
+  // A polyline over `spanS` seconds up to now; values scaled to the largest one.
+  function chart(times, values, cls, nowS, spanS) {
     const svgNs = 'http://www.w3.org/2000/svg';
     const svg = document.createElementNS(svgNs, 'svg');
     svg.setAttribute('class', 'chart');
@@ -138,7 +138,7 @@
     times.forEach((t, i) => {
       const v = values[i];
       if (typeof v !== 'number') return;
-      const x = Math.max(0, 360 - (nowS - t) / HOUR_S * 360);
+      const x = Math.max(0, 360 - (nowS - t) / spanS * 360);
       points.push(x.toFixed(1) + ',' + (48 - v / max * 46).toFixed(1));
     });
     const line = document.createElementNS(svgNs, 'polyline');
@@ -165,11 +165,14 @@
     ]));
     // The last hour from /history (a point every 10 s), ending with the depth /stats has now.
     const h = (history && history.remotes && history.remotes[name]) || { t: [], depth: [], rate: [] };
+    // The time axis spans the last hour, or less while the gateway has not run that long.
     const nowS = parse(stats.time) / 1000;
-    const depth = chart(h.t.concat([nowS]), h.depth.concat([o.depth]), 'depth', nowS);
-    const rate = chart(h.t, h.rate, 'rate', nowS);
+    const spanS = Math.min(HOUR_S, Math.max(60, h.t.length ? nowS - h.t[0] : 0));
+    const depth = chart(h.t.concat([nowS]), h.depth.concat([o.depth]), 'depth', nowS, spanS);
+    const rate = chart(h.t, h.rate, 'rate', nowS, spanS);
     const rates = h.rate.filter((v) => typeof v === 'number').length;
-    add(card, add(el('div', 'legend'), el('span', null, 'waiting, last hour'), el('span', null, 'max ' + int(depth.max))),
+    const last = spanS >= HOUR_S ? 'last hour' : 'last ' + duration(spanS).replace(/ 0s$/, '');
+    add(card, add(el('div', 'legend'), el('span', null, 'waiting, ' + last), el('span', null, 'max ' + int(depth.max))),
       depth.svg,
       add(el('div', 'legend'), el('span', null, 'forwarded per second'),
         el('span', null, rates > 1 ? 'max ' + rate.max.toFixed(1) : 'a point every 10 s')),
@@ -236,7 +239,8 @@
       rows.push(['polls', int(d.polls_ok) + ' ok, ' + int(d.polls_failed) + ' failed']);
       if (d.requests !== undefined)
         rows.push(['requests/poll', polls ? (d.requests / polls).toFixed(1) : '-']);
-      rows.push(['poll latency', typeof d.poll_latency_ms === 'number' ? d.poll_latency_ms.toFixed(0) + ' ms' : '-']);
+      const ms = d.poll_latency_ms;
+      rows.push(['poll latency', typeof ms === 'number' ? ms.toFixed(ms < 10 ? 1 : 0) + ' ms' : '-']);
     }
     if (d.lines_ok !== undefined) rows.push(['lines', int(d.lines_ok) + ' ok']);
     const c = d.last_command;

@@ -101,7 +101,7 @@ def test_an_installer_sees_links_outbox_devices_and_rules_and_the_cloud_going_aw
         assert re.search(r"modbus_tcp\s*online", lux), lux
         assert "40000" in lux and LUX in lux, lux
         assert re.search(r"requests/poll\s*1\.0", lux), lux
-        assert re.search(r"poll latency\s*\d+ ms", lux), lux
+        assert re.search(r"poll latency\s*\d+(\.\d)? ms", lux), lux
         hold = card(browser, "rule", "too_bright")
         assert re.search(r"too_bright\s*holding", hold), hold
         assert re.search(r"fires in (59m|1h 0m)", hold), hold
