@@ -181,7 +181,8 @@ void HttpServer::answer(Connection& c, int status, const HttpResponse& response,
   c.out += "Content-Type: " + response.content_type + "\r\n";
   c.out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   if (status == 405) c.out += "Allow: GET, HEAD\r\n";
-  c.out += "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
+  for (const auto& [name, value] : response.headers) c.out += name + ": " + value + "\r\n";
+  c.out += "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
   if (!head) c.out += response.body;
   c.answered = true;
   c.sent = 0;

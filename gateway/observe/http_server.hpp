@@ -1,5 +1,5 @@
 #pragma once
-// A tiny HTTP/1.0 server for /metrics, /healthz and /stats: no dependencies,
+// A tiny HTTP/1.0 server for the status page, /metrics, /healthz and /stats: no dependencies,
 // one thread (the caller's), poll() on non-blocking sockets.
 //
 //  - Answers GET (and HEAD) only: 405 for other methods, 404 for unknown paths
@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.hpp"
@@ -19,9 +20,15 @@
 namespace edgebridge {
 
 struct HttpResponse {
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  HttpResponse() = default;
+  HttpResponse(int status_code, std::string type, std::string text, Headers more = {})
+      : status(status_code), content_type(std::move(type)), body(std::move(text)), headers(std::move(more)) {}
+
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  Headers headers;  // more header lines (name, value)
 };
 
 class HttpServer {

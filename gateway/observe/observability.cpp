@@ -6,6 +6,7 @@
 #include "core/json_text.hpp"
 #include "observe/metrics_text.hpp"
 #include "observe/stats_json.hpp"
+#include "observe/status_page.hpp"
 
 namespace edgebridge {
 namespace {
@@ -14,12 +15,18 @@ constexpr std::chrono::milliseconds kSampleEvery{500};
 constexpr std::chrono::seconds kRebindEvery{30};
 constexpr std::chrono::seconds kFirstStatsAfter{5};
 
+// The page may run only its own script (/status.js) and talk only to this server.
+constexpr const char* kPagePolicy =
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 }  // namespace
 
 Observability::Observability(Gateway& gateway)
     : gateway_(gateway),
       started_at_(std::chrono::system_clock::now()),
       health_(gateway.config().gateway.health_grace, started_at_),
+      dead_letters_(gateway.config().gateway.state_dir + "/outbox.db"),
       server_([this](const std::string& path) { return handle(path); }) {}
 
 Observability::~Observability() { stop(); }
@@ -41,6 +48,7 @@ GatewaySnapshot Observability::snapshot() {
   std::vector<std::pair<std::string, LinkStatus>> links;
   for (const auto& r : s.remotes) links.emplace_back(r.name, r.link);
   s.health = health_.observe(links, s.taken_at);
+  dead_letters_.fill(s, std::chrono::steady_clock::now());
   return s;
 }
 
@@ -51,7 +59,12 @@ HttpResponse Observability::handle(const std::string& path) {
     return {verdict.healthy ? 200 : 503, "text/plain; charset=utf-8", verdict.text};
   }
   if (path == "/stats") return {200, "application/json", dump_json(stats_json(snapshot())) + "\n"};
-  return {404, "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /stats\n"};
+  if (path == "/history")
+    return {200, "application/json", dump_json(history_.to_json(std::chrono::system_clock::now())) + "\n"};
+  if (path == "/" || path == "/index.html")
+    return {200, "text/html; charset=utf-8", std::string(status_page_html()), {{"Content-Security-Policy", kPagePolicy}}};
+  if (path == "/status.js") return {200, "text/javascript; charset=utf-8", std::string(status_page_script())};
+  return {404, "text/plain; charset=utf-8", "not found; try /, /metrics, /healthz, /stats or /history\n"};
 }
 
 void Observability::publish_stats() {
@@ -74,6 +87,7 @@ void Observability::run() {
   const bool stats_on = settings.stats_interval.count() > 0;
   auto next_stats = Steady::now() + std::min<Steady::duration>(settings.stats_interval, kFirstStatsAfter);
   auto next_sample = Steady::now();
+  auto next_history = Steady::now();
   while (!stopping_) {
     const auto now = Steady::now();
     if (settings.metrics && !server_.listening() && now >= next_bind) {
@@ -92,11 +106,15 @@ void Observability::run() {
       health_.observe(gateway_.remote_status(), std::chrono::system_clock::now());  // keeps its view fresh
       next_sample = now + kSampleEvery;
     }
+    if (now >= next_history) {
+      history_.sample(std::chrono::system_clock::now(), gateway_.outbox_counters());
+      next_history = now + OutboxHistory::kSampleEvery;
+    }
     if (stats_on && now >= next_stats) {
       publish_stats();
       next_stats = now + settings.stats_interval;
     }
-    auto wake_at = next_sample;
+    auto wake_at = std::min(next_sample, next_history);
     if (stats_on) wake_at = std::min(wake_at, next_stats);
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - Steady::now());
     server_.poll_once(std::max(std::chrono::milliseconds(0), wait));

@@ -1,9 +1,13 @@
 #pragma once
 // Watching a running gateway: one thread that
-//  - serves GET /metrics (Prometheus text), /healthz (200 or 503, in words)
-//    and /stats (JSON) on gateway.metrics (default 127.0.0.1:9810; off with
-//    `metrics: false`),
-//  - samples the remotes' state for /healthz (gateway.health_grace),
+//  - serves GET / (the status page, with /status.js), /metrics (Prometheus
+//    text), /healthz (200 or 503, in words), /stats (JSON) and /history (the
+//    outboxes' last hour, JSON) on gateway.metrics (default 127.0.0.1:9810;
+//    off with `metrics: false`),
+//  - samples the remotes' state for /healthz (gateway.health_grace) and the
+//    outboxes' depth and forwarded count for /history (every 10 s),
+//  - reads the newest dead letters from the outbox database when their
+//    counts changed (observe/recent_dead_letters.hpp), never on the event loop,
 //  - publishes the stats JSON, retained, to gateway.stats_topic on the local
 //    broker every gateway.stats_interval, and once shortly after start.
 // If the address cannot be bound, it logs an error and the gateway runs on
@@ -16,6 +20,8 @@
 
 #include "observe/health.hpp"
 #include "observe/http_server.hpp"
+#include "observe/outbox_history.hpp"
+#include "observe/recent_dead_letters.hpp"
 #include "observe/snapshot.hpp"
 
 namespace edgebridge {
@@ -41,6 +47,8 @@ class Observability {
   Gateway& gateway_;
   std::chrono::system_clock::time_point started_at_;
   HealthTracker health_;
+  OutboxHistory history_;               // observer thread only
+  RecentDeadLetters dead_letters_;      // observer thread only
   HttpServer server_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -40,6 +40,15 @@ struct DeviceSnapshot {
   std::string last_command_delivery;
 };
 
+// One of the newest dead letters (observe/recent_dead_letters.hpp), without its payload.
+struct DeadLetterNote {
+  std::string remote;
+  std::string topic;
+  std::string reason;  // DeadLetterReason's name
+  std::string detail;
+  std::chrono::system_clock::time_point failed_at{};
+};
+
 struct MessageCounts {
   std::uint64_t received_local = 0;
   std::uint64_t received_remote = 0;
@@ -65,6 +74,10 @@ struct GatewaySnapshot {
   std::string config_file;
   std::chrono::system_clock::time_point config_loaded_at{};
   std::string clock_problem;  // empty: the clock is plausible and the remotes may connect
+  // Filled by the observer: the newest dead letters (newest first), or why
+  // they are not listed although there are some.
+  std::vector<DeadLetterNote> newest_dead_letters;
+  std::string dead_letters_note;
 };
 
 // Reads the running gateway's accessors; `health` is filled by the caller.

@@ -2,6 +2,7 @@
 
 #include "core/timestamps.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -19,6 +20,10 @@ nlohmann::json link_json(const LinkStatus& link) {
           {"connects", link.connects},
           {"mqtt", link.mqtt_version == 5 ? "5" : link.mqtt_version == 4 ? "3.1.1" : ""},
           {"last_error", link.last_error}};
+}
+
+double seconds(std::chrono::system_clock::duration d) {
+  return static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) / 1000.0;
 }
 
 nlohmann::json seen_json(const std::optional<SeenMessage>& m) {
@@ -70,6 +75,14 @@ nlohmann::json stats_json(const GatewaySnapshot& s) {
     remotes[r.name] = remote;
   }
   j["remotes"] = remotes;
+  nlohmann::json newest = nlohmann::json::array();
+  for (const auto& d : s.newest_dead_letters)
+    newest.push_back({{"remote", d.remote},
+                      {"topic", d.topic},
+                      {"reason", d.reason},
+                      {"detail", d.detail},
+                      {"failed_at", time_or_null(d.failed_at)}});
+  j["dead_letters"] = {{"newest", newest}, {"note", s.dead_letters_note}};
 
   const MessageCounts& m = s.messages;
   j["messages"] = {{"received", {{"local", m.received_local}, {"remote", m.received_remote}, {"device", m.received_device}}},
@@ -91,11 +104,20 @@ nlohmann::json stats_json(const GatewaySnapshot& s) {
   j["devices"] = devices;
 
   nlohmann::json rules = nlohmann::json::object();
-  for (const auto& r : s.rules)
-    rules[r.rule] = {{"evaluations", r.evaluations},     {"matched", r.matched},
-                     {"undefined", r.undefined},         {"fired", r.fired},
-                     {"action_errors", r.action_errors}, {"error_action_failures", r.error_action_failures},
-                     {"holding", r.holding}};
+  for (const auto& r : s.rules) {
+    nlohmann::json rule = {{"evaluations", r.evaluations},     {"matched", r.matched},
+                           {"undefined", r.undefined},         {"fired", r.fired},
+                           {"action_errors", r.action_errors}, {"error_action_failures", r.error_action_failures},
+                           {"holding", r.holding},             {"last_fired", time_or_null(r.last_fired)},
+                           {"for_s", nullptr},                 {"holding_since", nullptr},
+                           {"fires_in_s", nullptr}};
+    if (r.hold_for.count() > 0) rule["for_s"] = seconds(r.hold_for);
+    if (r.holding) {
+      rule["holding_since"] = time_or_null(r.holding_since);
+      rule["fires_in_s"] = std::max(0.0, seconds(r.holding_since + r.hold_for - s.taken_at));
+    }
+    rules[r.rule] = rule;
+  }
   j["rules"] = rules;
   return j;
 }

@@ -51,6 +51,7 @@ struct RulesEngine::Runtime {
   std::int64_t last_saved_ms = 0;
   std::atomic<std::uint64_t> evaluations{0}, matched{0}, undefined{0}, fired{0}, action_errors{0},
       error_action_failures{0};
+  std::atomic<std::int64_t> last_fired_ms{0};  // 0: never
 };
 
 struct RulesEngine::Trie {
@@ -275,6 +276,7 @@ void RulesEngine::fire(Runtime& rt, const Source& source, const Message& message
   const rules::Selected selected = rules::evaluate_select(*rule.statement, input);
   spdlog::info("Rule fired. rule={} topic={} actions={} count={}", rule.name, message.topic, rule.actions.size(), n);
   const auto now = options_.clock();
+  rt.last_fired_ms = to_ms(now);
   for (const auto& action : rule.actions) {
     const rules::PlannedAction planned = rules::plan_action(action, input, selected, message, now);
     std::string why;
@@ -321,9 +323,14 @@ std::vector<RuleMetrics> RulesEngine::metrics() const {
     m.fired = rt->fired.load();
     m.action_errors = rt->action_errors.load();
     m.error_action_failures = rt->error_action_failures.load();
+    if (const std::int64_t fired_ms = rt->last_fired_ms.load(); fired_ms != 0)
+      m.last_fired = std::chrono::system_clock::time_point(std::chrono::milliseconds(fired_ms));
+    m.hold_for = std::chrono::milliseconds(rt->settings.hold_ms);
     {
       std::lock_guard<std::mutex> lock(rt->mu);
       m.holding = rt->hold.holding && !rt->hold.fired;
+      if (m.holding)
+        m.holding_since = std::chrono::system_clock::time_point(std::chrono::milliseconds(rt->hold.since_ms));
     }
     out.push_back(std::move(m));
   }

@@ -47,6 +47,12 @@ struct RuleMetrics {
   std::uint64_t action_errors = 0;   // actions that failed (each ran the error action)
   std::uint64_t error_action_failures = 0;
   bool holding = false;              // a `for:` hold is running (and has not fired)
+  // When the actions last ran (since this engine was created); epoch: never.
+  std::chrono::system_clock::time_point last_fired{};
+  // The rule's `for:`; 0 for a rule without one.
+  std::chrono::milliseconds hold_for{0};
+  // While `holding`: when the hold began, so it fires at holding_since + hold_for.
+  std::chrono::system_clock::time_point holding_since{};
 };
 
 class RulesEngine {

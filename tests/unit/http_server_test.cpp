@@ -22,6 +22,7 @@ struct RunningServer {
   HttpServer server{[](const std::string& path) -> HttpResponse {
     if (path == "/metrics") return {200, "text/plain", "edgebridge_up 1\n"};
     if (path == "/healthz") return {503, "text/plain", "unhealthy\n"};
+    if (path == "/page") return {200, "text/html", "<p>hi</p>", {{"Content-Security-Policy", "default-src 'none'"}}};
     return {404, "text/plain", "not found\n"};
   }};
   std::atomic<bool> stop{false};
@@ -86,6 +87,18 @@ TEST_CASE("the metrics server refuses other methods, garbage and oversized reque
   CHECK(head.rfind("HTTP/1.0 200 ", 0) == 0);
   CHECK(head.find("edgebridge_up") == std::string::npos);
   CHECK(head.find("Content-Length: 16\r\n") != std::string::npos);
+}
+
+TEST_CASE("a handler's extra headers go out, and no answer may be sniffed as another type", "[observe][http]") {
+  RunningServer s;
+  const std::string page = raw_exchange(s.address, "GET /page HTTP/1.0\r\n\r\n");
+  CHECK(page.find("Content-Type: text/html\r\n") != std::string::npos);
+  CHECK(page.find("Content-Security-Policy: default-src 'none'\r\n") != std::string::npos);
+  CHECK(page.find("X-Content-Type-Options: nosniff\r\n") != std::string::npos);
+  CHECK(page.find("\r\n\r\n<p>hi</p>") != std::string::npos);
+  const std::string post = raw_exchange(s.address, "POST /page HTTP/1.0\r\n\r\n");
+  CHECK(post.rfind("HTTP/1.0 405 ", 0) == 0);
+  CHECK(post.find("<p>hi</p>") == std::string::npos);
 }
 
 TEST_CASE("a silent client does not keep others from being served", "[observe][http]") {

@@ -55,6 +55,9 @@ GatewaySnapshot sample_snapshot() {
   rule.evaluations = 9;
   rule.fired = 1;
   rule.holding = true;
+  rule.hold_for = 15min;
+  rule.holding_since = s.started_at + 30s;
+  rule.last_fired = s.started_at + 10s;
   s.rules.push_back(rule);
   s.health.healthy = false;
   s.health.remotes.push_back({"ops", false, s.started_at + 60s, false, "connection refused"});
@@ -158,6 +161,11 @@ TEST_CASE("the stats JSON holds links, outbox, counters, devices and rules", "[o
   CHECK(j["devices"]["lux1"]["type"] == "modbus_tcp");
   CHECK(j["devices"]["lux1"]["polls_ok"] == 40);
   CHECK(j["rules"]["too_bright"]["holding"] == true);
+  CHECK(j["rules"]["too_bright"]["last_fired"] == "2023-11-14T22:13:30.000Z");
+  CHECK(j["rules"]["too_bright"]["for_s"] == 900.0);
+  CHECK(j["rules"]["too_bright"]["holding_since"] == "2023-11-14T22:13:50.000Z");
+  CHECK(j["rules"]["too_bright"]["fires_in_s"] == 840.0);  // began 60 s before the snapshot
+  CHECK(j["dead_letters"]["newest"].empty());
 
   const std::string text = format_status(j);
   INFO(text);
@@ -165,6 +173,25 @@ TEST_CASE("the stats JSON holds links, outbox, counters, devices and rules", "[o
   CHECK(text.find("dropped ttl_expired") != std::string::npos);
   CHECK(text.find("lux1") != std::string::npos);
   CHECK(text.find("too_bright") != std::string::npos);
+}
+
+TEST_CASE("the stats JSON lists the newest dead letters with their topic, never a payload", "[observe][stats]") {
+  GatewaySnapshot s = sample_snapshot();
+  s.newest_dead_letters.push_back(
+      {"ops", "sensors/<script>x</script>", "not_authorized", "PUBACK 0x87", s.started_at + 80s});
+  RuleMetrics plain;
+  plain.rule = "every_reading";
+  s.rules.push_back(plain);
+  const auto j = stats_json(s);
+  REQUIRE(j["dead_letters"]["newest"].size() == 1);
+  const auto& d = j["dead_letters"]["newest"][0];
+  CHECK(d["topic"] == "sensors/<script>x</script>");
+  CHECK(d["reason"] == "not_authorized");
+  CHECK(d["failed_at"] == "2023-11-14T22:14:40.000Z");
+  CHECK_FALSE(d.contains("payload"));
+  CHECK(j["rules"]["every_reading"]["last_fired"].is_null());
+  CHECK(j["rules"]["every_reading"]["for_s"].is_null());
+  CHECK(j["rules"]["every_reading"]["fires_in_s"].is_null());
 }
 
 TEST_CASE("a remote is healthy while connected or within its grace, and says since when it is down",

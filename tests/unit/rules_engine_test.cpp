@@ -273,6 +273,8 @@ rules:
   CHECK(m[0].fired == 1);
   CHECK(m[0].action_errors == 0);
   CHECK_FALSE(m[0].holding);
+  CHECK(m[0].hold_for == std::chrono::milliseconds(0));
+  CHECK(m[0].last_fired == e.clock.now);
 }
 
 TEST_CASE("newuuid() and timestamp() reach the output", "[rules][engine]") {

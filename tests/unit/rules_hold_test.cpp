@@ -131,6 +131,30 @@ TEST_CASE("a dip below the threshold resets the hold and the rule re-arms", "[ru
   CHECK(g.closes() == 2);
 }
 
+TEST_CASE("a running hold tells when it began and its rule when it last fired", "[rules][hold][metrics]") {
+  Greenhouse g(too_bright());
+  const auto start = g.clock.now;
+  auto m = g.engine->metrics()[0];
+  CHECK(m.hold_for == 15min);
+  CHECK_FALSE(m.holding);
+  CHECK(m.last_fired == std::chrono::system_clock::time_point{});  // never
+  g.readings(40000, 10);
+  m = g.engine->metrics()[0];
+  CHECK(m.holding);
+  CHECK(m.holding_since == start);  // fires at start + 15 minutes: 5 minutes left
+  CHECK(m.last_fired == std::chrono::system_clock::time_point{});
+  g.readings(40000, 5);  // the timer fires it at minute 15
+  m = g.engine->metrics()[0];
+  CHECK_FALSE(m.holding);
+  CHECK(m.last_fired == start + 15min);
+  g.readings(20000, 1);
+  g.readings(40000, 3);  // a new hold, begun at minute 16
+  m = g.engine->metrics()[0];
+  CHECK(m.holding);
+  CHECK(m.holding_since == start + 16min);
+  CHECK(m.last_fired == start + 15min);
+}
+
 TEST_CASE("a message whose WHERE is undefined breaks the hold too", "[rules][hold][undefined]") {
   Greenhouse g(too_bright());
   g.readings(40000, 10);
