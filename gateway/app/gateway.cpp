@@ -337,7 +337,7 @@ Delivery Gateway::command(const std::string& device, const std::string& name, co
     d = it->second->invoke(name, args, why);
     Message as_message;
     as_message.topic = "(rule command " + name + ")";
-    as_message.payload = dump_json(args);
+    as_message.payload = args.is_null() ? std::string() : dump_json(args);
     std::lock_guard<std::mutex> lock(activity_mu_);
     DeviceActivity& a = activity_[device];
     a.last_command = seen(as_message);

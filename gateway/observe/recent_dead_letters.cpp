@@ -29,13 +29,12 @@ void RecentDeadLetters::fill(GatewaySnapshot& s, std::chrono::steady_clock::time
     read_at_ = now;
     newest_.clear();
     note_.clear();
-    if (rows > kListUpTo) {
-      note_ = std::to_string(rows) + " dead letters; list them with `edgebridge outbox dead-letters`";
-    } else if (rows > 0) {
+    if (rows > 0) {
       try {
-        const auto all = list_dead_letters(db_path_, DeadLetterSelection{});
-        for (auto it = all.rbegin(); it != all.rend() && newest_.size() < keep_; ++it)
-          newest_.push_back({it->remote, it->topic, it->reason, it->detail, it->failed_at});
+        for (const auto& d : list_dead_letters(db_path_, DeadLetterSelection{}, keep_, DeadLetterOrder::newest_first))
+          newest_.push_back({d.remote, d.topic, d.reason, d.detail, d.failed_at});
+        if (rows > keep_)
+          note_ = std::to_string(rows) + " dead letters in all; list them with `edgebridge outbox dead-letters`";
       } catch (const std::exception& e) {
         note_ = std::string("cannot read the dead letters: ") + e.what();
       }

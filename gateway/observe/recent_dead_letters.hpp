@@ -7,9 +7,8 @@
 //  - It reads again only when the remotes' dead-letter counts changed since
 //    the last read, and at most once every 2 s; otherwise it keeps the rows it
 //    has, so a gateway without new dead letters never touches the database.
-//  - list_dead_letters() returns whole rows, payloads included, oldest first;
-//    so it reads only while the table holds at most kListUpTo rows. Beyond
-//    that the note says how to list them (`edgebridge outbox dead-letters`).
+//  - It reads only the newest `keep` rows; when there are more, the note says
+//    how to list them all (`edgebridge outbox dead-letters`).
 //  - A read that fails (a locked or missing file) leaves the note saying why.
 //
 // Not thread-safe: one observer thread uses it.
@@ -26,8 +25,6 @@ namespace edgebridge {
 
 class RecentDeadLetters {
  public:
-  static constexpr std::size_t kListUpTo = 100;
-
   explicit RecentDeadLetters(std::string db_path, std::size_t keep = 5);
 
   // Fills s.newest_dead_letters and s.dead_letters_note from s.remotes' counters.

@@ -315,6 +315,7 @@ void Committer::insert_rows(std::vector<WriterOp>& batch, bool with_inserts, Del
     d.pending_count += 1;
     d.pending_bytes += op.bytes;
     d.settled_upto = std::max(d.settled_upto, op.id);
+    if (op.resolution.kind != Resolution::Kind::none) d.early_resolved += 1;
     QueueTable* t = table_for(*op.queue);
     if (op.dead_letter_id != 0) requeued_.erase(op.dead_letter_id);
     if (op.resolution.kind == Resolution::Kind::acked) {  // delivered before it was written: never written
@@ -416,6 +417,7 @@ void Committer::count_lost(std::vector<WriterOp>& batch, DropReason reason, Delt
     d.pending_count += 1;
     d.pending_bytes += op.bytes;
     d.settled_upto = std::max(d.settled_upto, op.id);
+    if (op.resolution.kind != Resolution::Kind::none) d.early_resolved += 1;
     d.dropped[idx(reason)] += 1;
     if (op.dead_letter_id != 0) requeued_.erase(op.dead_letter_id);
   }

@@ -43,7 +43,7 @@ auto guarded(const std::string& path, Fn&& fn) {
 }  // namespace
 
 std::vector<DeadLetterRow> list_dead_letters(const std::string& path, const DeadLetterSelection& which,
-                                             std::size_t limit) {
+                                             std::size_t limit, DeadLetterOrder order) {
   return guarded(path, [&] {
     sql::Connection db = outbox_schema::open_reader(path);
     if (db.query_int("PRAGMA user_version") < 2) return std::vector<DeadLetterRow>{};
@@ -51,7 +51,7 @@ std::vector<DeadLetterRow> list_dead_letters(const std::string& path, const Dead
         "SELECT d.id, coalesce(r.name, '?'), d.topic, d.payload, d.qos, d.retain, d.received_at, d.failed_at, "
         "d.reason, d.reason_code, d.attempts, d.detail, d.retry FROM dead_letters d LEFT JOIN remotes r ON "
         "r.id = d.remote_id WHERE 1" +
-        where(which) + " ORDER BY d.id";
+        where(which) + (order == DeadLetterOrder::newest_first ? " ORDER BY d.id DESC" : " ORDER BY d.id");
     if (limit > 0) text += " LIMIT " + std::to_string(limit);
     sql::Statement s = db.prepare(text);
     bind(s, which);

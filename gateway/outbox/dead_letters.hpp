@@ -35,9 +35,12 @@ struct DeadLetterSelection {
   std::vector<std::int64_t> ids;   // empty: every id
 };
 
-// Oldest first. `limit` 0: all. Throws std::runtime_error with the reason.
+enum class DeadLetterOrder { oldest_first, newest_first };
+
+// `limit` 0: all. Throws std::runtime_error with the reason.
 std::vector<DeadLetterRow> list_dead_letters(const std::string& db_path, const DeadLetterSelection& which,
-                                             std::size_t limit = 0);
+                                             std::size_t limit = 0,
+                                             DeadLetterOrder order = DeadLetterOrder::oldest_first);
 // Returns how many were marked / deleted.
 std::size_t mark_dead_letters_for_retry(const std::string& db_path, const DeadLetterSelection& which);
 std::size_t purge_dead_letters(const std::string& db_path, const DeadLetterSelection& which);

@@ -134,7 +134,8 @@ OutboxCounters QueueImpl::counters() const {
   std::lock_guard<std::mutex> lock(m_);
   OutboxCounters c = totals_;
   c.pending = pending_count_;
-  c.depth = table_state_.count + pending_count_;
+  const std::uint64_t resolved = early_resolved_.load();
+  c.depth = table_state_.count + pending_count_ - std::min(resolved, pending_count_);
   c.depth_bytes = table_state_.bytes + pending_bytes_;
   c.oldest_age_ms = table_state_.count > 0 ? std::max<std::int64_t>(0, now_ms - table_state_.oldest_ms) : 0;
   c.dead_letters = dead_letters_;
@@ -207,6 +208,7 @@ void QueueImpl::apply(const QueueDelta& d) {
     }
     pending_count_ -= d.pending_count;
     pending_bytes_ -= d.pending_bytes;
+    early_resolved_ -= std::min(early_resolved_.load(), d.early_resolved);
     totals_.stored += d.stored;
     totals_.acked += d.acked;
     totals_.bytes_written += d.bytes_written;

@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <mutex>
@@ -31,7 +32,8 @@ struct QueueDelta {
   std::array<std::uint64_t, kDeadLetterReasons> dead_lettered{};
   std::int64_t dead_letters = 0;                        // rows added to / removed from the dead letters
   std::uint64_t pending_count = 0, pending_bytes = 0;  // taken inserts: no longer pending
-  std::uint64_t skipped = 0;                           // resolved before they were written
+  std::uint64_t skipped = 0;                           // acknowledged before they were written
+  std::uint64_t early_resolved = 0;                    // taken inserts that had been resolved while queued
   bool rows_changed = false;
   bool rows_deleted = false;  // bounds must be read back from the table
   std::int64_t inserted_max_id = 0;
@@ -82,6 +84,9 @@ class QueueImpl final : public OutboxQueue {
   bool requeue(Message message, std::int64_t dead_letter_id);
   // The highest id handed out so far.
   std::int64_t last_id() const;
+  // A queued insert was resolved before the writer took it (called by the
+  // writer under its own lock, so before the batch that takes it).
+  void note_early_resolution() { ++early_resolved_; }
   void apply(const QueueDelta& delta);
   // Persisted counters as name/value pairs.
   std::vector<std::pair<std::string, std::uint64_t>> counter_values() const;
@@ -103,6 +108,7 @@ class QueueImpl final : public OutboxQueue {
   TableState table_state_;
   std::uint64_t pending_count_ = 0;  // accepted, not yet taken by the writer
   std::uint64_t pending_bytes_ = 0;
+
   std::int64_t next_id_ = 1;
   std::int64_t settled_upto_ = 0;
   OutboxCounters totals_;  // accepted, stored, sent, acked, dropped, dead_lettered, bytes_written
@@ -112,6 +118,8 @@ class QueueImpl final : public OutboxQueue {
   // no call is in progress.
   std::mutex listener_m_;
   QueueListener* listener_ = nullptr;
+  // Pending, but already acknowledged or refused: no longer waiting.
+  std::atomic<std::uint64_t> early_resolved_{0};
 
   std::mutex reader_m_;  // the read connection (the forwarder's, on the event loop)
   sql::Connection reader_;

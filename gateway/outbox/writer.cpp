@@ -89,16 +89,17 @@ bool Writer::insert(QueueImpl& queue, std::int64_t id, Message message, std::siz
   return push(std::move(op));
 }
 
-void Writer::resolve(QueueImpl& queue, std::int64_t id, Resolution resolution) {
+bool Writer::resolve(QueueImpl& queue, std::int64_t id, Resolution resolution) {
   {
     std::lock_guard<std::mutex> lock(m_);
-    if (stopping_) return;
+    if (stopping_) return false;
     Intake& intake = intake_[&queue];
     if (id > intake.taken_upto) {
       // The insert is still queued: resolve it there (an acknowledged message
       // is then never written at all).
-      intake.early.emplace(id, std::move(resolution));
-      return;
+      const bool added = intake.early.emplace(id, std::move(resolution)).second;
+      if (added) queue.note_early_resolution();
+      return added;
     }
   }
   WriterOp op;
@@ -107,6 +108,7 @@ void Writer::resolve(QueueImpl& queue, std::int64_t id, Resolution resolution) {
   op.id = id;
   op.resolution = std::move(resolution);
   push(std::move(op));
+  return false;
 }
 
 void Writer::commit_soon() {

@@ -70,7 +70,8 @@ class Writer {
   // Any thread; never blocks on the writer. False once stopping.
   bool insert(QueueImpl& queue, std::int64_t id, Message message, std::size_t bytes, bool held,
               std::int64_t dead_letter_id = 0);
-  void resolve(QueueImpl& queue, std::int64_t id, Resolution resolution);
+  // True when the message's insert was still queued (it is resolved there).
+  bool resolve(QueueImpl& queue, std::int64_t id, Resolution resolution);
   void commit_soon();
   // Registers a queue and returns once its table exists and its state is loaded
   // (or the attempt failed; later batches try again).

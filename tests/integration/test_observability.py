@@ -61,7 +61,8 @@ def observed_config(local_broker, remotes: dict, **gateway) -> dict:
 
 def start(tmp_path, config: dict, remotes=("ops",)) -> Gateway:
     gw = Gateway(str(tmp_path), config)
-    return gw.start(wait_for=("Connected. local", *[f"Connected. remote={r}" for r in remotes]))
+    # The observer starts listening after the gateway started: wait for it too.
+    return gw.start(wait_for=("Connected. local", *[f"Connected. remote={r}" for r in remotes], "Serving metrics"))
 
 
 def publish_readings(local_broker, count: int, start: int = 0) -> None:
@@ -138,7 +139,7 @@ def test_messages_a_full_outbox_refuses_are_counted_by_reason(tmp_path, local_br
     never_up = Mosquitto(str(tmp_path), "cloud", tls=pki.server_files())  # a port, nothing listening
     config = observed_config(local_broker, {"ops": remote(never_up, pki, outbox={
         "max_messages": 5, "overflow": "drop_newest"})})
-    gw = Gateway(str(tmp_path), config).start()
+    gw = Gateway(str(tmp_path), config).start(wait_for=("Connected. local", "Serving metrics"))
     publish_readings(local_broker, 8)
     wait_metric(gw, "edgebridge_outbox_dropped_total", 3, remote="ops", reason="overflow_newest")
     assert metric(gw, "edgebridge_outbox_depth_messages", remote="ops") == 5
@@ -185,7 +186,8 @@ def test_the_retained_stats_topic_summarises_links_counters_and_outbox(tmp_path,
 
 def test_status_without_a_running_gateway_says_so_and_shows_the_outbox_database(tmp_path, local_broker, pki):
     never_up = Mosquitto(str(tmp_path), "cloud", tls=pki.server_files())
-    gw = Gateway(str(tmp_path), observed_config(local_broker, {"ops": remote(never_up, pki)})).start()
+    gw = Gateway(str(tmp_path), observed_config(local_broker, {"ops": remote(never_up, pki)})).start(
+        wait_for=("Connected. local", "Serving metrics"))
     publish_readings(local_broker, 4)
     wait_metric(gw, "edgebridge_outbox_depth_messages", 4, remote="ops")
     assert gw.stop() == 0
@@ -253,7 +255,8 @@ def test_device_polls_and_rule_firings_are_exported_per_device_and_rule(tmp_path
         rule = {"name": "too_bright", "sql": "SELECT lux FROM 'sensors/greenhouse/lux1' WHERE lux > 35000",
                 "actions": [{"publish": {"topic": "alerts/too_bright"}}]}
         gw = Gateway(str(tmp_path), bridge_config(local_broker, {}, [], devices=[device], rules=[rule],
-                                                  gateway={"stats_interval": "1s"})).start()
+                                                  gateway={"stats_interval": "1s"})).start(
+            wait_for=("Connected. local", "Serving metrics"))
         wait_until(lambda: (metric(gw, "edgebridge_device_polls_ok_total", device="lux1", type="modbus_tcp") or 0) >= 3,
                    timeout=15, what="three good polls counted")
         assert metric(gw, "edgebridge_device_online", device="lux1", type="modbus_tcp") == 1
