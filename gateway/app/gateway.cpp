@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "app/endpoint_factory.hpp"
+#include "mqtt/connect_job.hpp"
 #include "core/json_text.hpp"
 #include "core/timestamps.hpp"
 
@@ -158,6 +159,8 @@ void Gateway::stop() {
     rules_.reset();
   }
   store_.reset();
+  if (const std::size_t alive = live_clients(); alive > 0)
+    spdlog::error("Internal error: {} MQTT client object(s) were not destroyed", alive);
   spdlog::info("Gateway stopped. id={}", config_.gateway.id);
 }
 
