@@ -302,7 +302,6 @@ void Writer::recover_from_corruption(const std::string& why) {
     spdlog::error("Corrupt outbox could not be moved aside. path={} error=\"{}\"", options_.path, error);
   } else {
     spdlog::error("Moved the corrupt outbox aside; starting a new one. path={} moved_to={}", options_.path, moved);
-    set_quarantined_path(moved);
   }
   // The rows in the damaged file will not be delivered: count them.
   for (QueueImpl* q : queues_) {
@@ -315,6 +314,8 @@ void Writer::recover_from_corruption(const std::string& why) {
     s.max_live_id = 0;
     s.oldest_ms = 0;
   }
+  // Published after the counts: whoever sees the new path also sees the rows it lost.
+  if (!moved.empty()) set_quarantined_path(moved);
   counters_dirty_ = true;
   retry_acks_.clear();
   reopen();
