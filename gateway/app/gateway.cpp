@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <thread>
 
+#include "core/text.hpp"
 
 namespace edgebridge {
 namespace {
@@ -36,7 +36,7 @@ void make_directories(const std::string& path) {
     if (i == path.size() || (path[i] == '/' && i > 0)) {
       partial = path.substr(0, i);
       if (::mkdir(partial.c_str(), 0750) != 0 && errno != EEXIST)
-        throw std::runtime_error("cannot create state directory \"" + partial + "\": " + std::strerror(errno));
+        throw std::runtime_error("cannot create state directory \"" + partial + "\": " + errno_text(errno));
     }
   }
 }

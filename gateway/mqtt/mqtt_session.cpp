@@ -165,7 +165,7 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
       create.set_delete_oldest_messages(false);
     }
     auto fresh = std::make_shared<mqtt::async_client>(opts.url.paho_uri(), opts.client_id, create, nullptr);
-    fresh->set_message_callback([this](mqtt::const_message_ptr m) { handle_message(m); });
+    fresh->set_message_callback([this](const mqtt::const_message_ptr& m) { handle_message(m); });
     fresh->set_connection_lost_handler([this](const std::string& cause) {
       std::lock_guard<std::mutex> lock(mu);
       lost = true;
@@ -274,7 +274,8 @@ struct MqttSession::Impl final : mqtt::iaction_listener {
     const int version = pick_version();
     ensure_client(version);
     bool session_present = false;
-    int actual_version = version;
+    // Every path that reads it sets it from the CONNACK; the initial value keeps compilers from warning.
+    int actual_version = version;  // NOLINT(clang-analyzer-deadcode.DeadStores)
     int receive_max = 65535;
     try {
       auto token = client->connect(build_connect_options(version));

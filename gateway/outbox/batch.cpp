@@ -341,8 +341,7 @@ void Writer::persist_counters(Deltas& deltas) {
       const std::string name = name_text;  // bound without a copy: must live until the step
       sql::ResetGuard guard(upsert_counter_);
       upsert_counter_.bind(1, s->remote_id);
-      const std::string key(name);  // bound SQLITE_STATIC: must outlive run(), not be a temporary
-      upsert_counter_.bind_text(2, key);
+      upsert_counter_.bind_text(2, name);
       upsert_counter_.bind(3, static_cast<std::int64_t>(value));
       upsert_counter_.run();
     };

@@ -527,8 +527,9 @@ class Parser {
         fail(name, lower + "() is an AWS IoT SQL function that edgebridge does not evaluate at the edge; available: " +
                        function_list());
       std::vector<std::string> names;
+      names.reserve(table.size() + 1);
       for (const auto& [n, info] : table) names.push_back(n);
-      names.push_back("cast");
+      names.emplace_back("cast");
       std::string msg = "unknown function " + name.text + "()";
       if (auto guess = did_you_mean(lower, names); !guess.empty()) msg += "; did you mean " + guess + "()?";
       fail(name, msg + " Available: " + function_list());
