@@ -12,6 +12,7 @@
 #include "app/endpoint_factory.hpp"
 #include "mqtt/connect_job.hpp"
 #include "core/json_text.hpp"
+#include "core/text.hpp"
 #include "core/timestamps.hpp"
 
 namespace edgebridge {
@@ -23,7 +24,7 @@ void make_directories(const std::string& path) {
     if (i == path.size() || (path[i] == '/' && i > 0)) {
       partial = path.substr(0, i);
       if (::mkdir(partial.c_str(), 0750) != 0 && errno != EEXIST)
-        throw std::runtime_error("cannot create state directory \"" + partial + "\": " + std::strerror(errno));
+        throw std::runtime_error("cannot create state directory \"" + partial + "\": " + errno_text(errno));
     }
   }
 }

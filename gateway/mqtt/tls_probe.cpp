@@ -13,8 +13,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <memory>
+
+#include "core/text.hpp"
 
 namespace edgebridge {
 namespace {
@@ -60,7 +61,7 @@ std::string tcp_connect(const Url& url, int timeout_ms, Fd& out) {
       errno = err;
     }
     if (rc != 0) {
-      last = "cannot reach " + url.host + ":" + port + ": " + std::strerror(errno);
+      last = "cannot reach " + url.host + ":" + port + ": " + errno_text(errno);
       continue;
     }
     fcntl(fd.fd, F_SETFL, fcntl(fd.fd, F_GETFL) & ~O_NONBLOCK);
