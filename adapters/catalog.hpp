@@ -1,8 +1,8 @@
 #pragma once
 #include <vector>
 
-#include "app/cli.hpp"
-#include "core/device.hpp"
+#include "cli/cli.hpp"
+#include "config/device_kind.hpp"
 
 namespace edgebridge {
 

@@ -1,6 +1,6 @@
 // The only file not linked into the tests: it hands the command line, the list
 // of device kinds and the extra subcommands to the CLI.
-#include "app/cli.hpp"
+#include "cli/cli.hpp"
 #include "catalog.hpp"
 
 int main(int argc, char** argv) {

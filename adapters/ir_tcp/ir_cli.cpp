@@ -6,7 +6,7 @@
 
 #include <iostream>
 
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "ir_sender.hpp"
 #include "ir_settings.hpp"
 #include "ir_tcp_kind.hpp"

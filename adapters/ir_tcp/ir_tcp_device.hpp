@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "config/config.hpp"
 #include "core/device.hpp"
 #include "ir_request.hpp"
 #include "ir_sender.hpp"

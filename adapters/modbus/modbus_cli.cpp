@@ -10,7 +10,7 @@
 
 #include "bus_connection.hpp"
 #include "bus_load.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "modbus_kind.hpp"
 #include "value_codec.hpp"
 

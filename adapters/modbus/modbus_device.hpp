@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bus.hpp"
+#include "config/config.hpp"
 #include "core/device.hpp"
 #include "modbus_settings.hpp"
 #include "reading_output.hpp"

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "app/cli.hpp"
-#include "core/device.hpp"
+#include "cli/cli.hpp"
+#include "config/device_kind.hpp"
 
 namespace edgebridge::modbus {
 

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "bus_load.hpp"
-#include "config/sections.hpp"
+#include "core/topic_names.hpp"
 #include "value_codec.hpp"
 
 namespace edgebridge::modbus {
@@ -76,7 +76,7 @@ Duration bounded_duration(MapReader& r, const char* key, Duration fallback, Dura
 }
 
 void check_topic(MapReader& r, const char* key, const std::string& topic) {
-  if (auto why = sections::topic_name_problem(topic); !why.empty()) r.context().error(r.raw(key), r.key_path(key), why);
+  if (auto why = topic_name_problem(topic); !why.empty()) r.context().error(r.raw(key), r.key_path(key), why);
 }
 
 class SettingsParser {

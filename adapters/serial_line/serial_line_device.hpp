@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "config/config.hpp"
 #include "core/device.hpp"
 #include "line_framer.hpp"
 #include "mqtt/backoff.hpp"

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "core/device.hpp"
+#include "config/device_kind.hpp"
 
 namespace edgebridge {
 

@@ -13,7 +13,7 @@
 
 #include "config/config.hpp"
 #include "core/delivery.hpp"
-#include "core/device.hpp"
+#include "config/device_kind.hpp"
 #include "core/event_loop.hpp"
 #include "core/link_status.hpp"
 #include "core/message.hpp"

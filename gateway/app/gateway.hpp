@@ -23,9 +23,10 @@
 #include "app/endpoints.hpp"
 #include "app/tls_watcher.hpp"
 #include "config/config.hpp"
-#include "core/device.hpp"
+#include "config/device_kind.hpp"
 #include "core/event_loop.hpp"
 #include "core/ingress.hpp"
+#include "observe/gateway_view.hpp"
 #include "ops/clock_check.hpp"
 #include "outbox/outbox.hpp"
 #include "routing/router.hpp"
@@ -33,32 +34,6 @@
 #include "rules/rules_engine.hpp"
 
 namespace edgebridge {
-
-struct GatewayCounters {
-  std::atomic<std::uint64_t> received_local{0};
-  std::atomic<std::uint64_t> received_remote{0};
-  std::atomic<std::uint64_t> received_device{0};
-  std::atomic<std::uint64_t> published_local{0};
-  std::atomic<std::uint64_t> local_publish_failed{0};
-  std::atomic<std::uint64_t> to_outbox{0};
-  std::atomic<std::uint64_t> device_commands{0};
-  std::atomic<std::uint64_t> unrouted{0};
-  std::atomic<std::uint64_t> dead_letters{0};
-};
-
-// What a device did last, for the status page: its last message and the last
-// command delivered to it (payloads cut to a preview).
-struct DeviceActivity {
-  struct Seen {
-    std::string topic;
-    std::string payload;  // at most kPreviewBytes, then "..."
-    std::chrono::system_clock::time_point at{};
-  };
-  static constexpr std::size_t kPreviewBytes = 200;
-  std::optional<Seen> last_message;
-  std::optional<Seen> last_command;
-  std::string last_command_delivery;  // ok, retry or error, and why
-};
 
 struct GatewayOptions {
   // When the local broker's PUBACKs are held back (local_link.hpp): after
@@ -71,7 +46,7 @@ struct GatewayOptions {
   std::chrono::milliseconds stop_timeout{2000};
 };
 
-class Gateway final : public Ingress, private RuleEffects {
+class Gateway final : public Ingress, public GatewayView, private RuleEffects {
  public:
   // Production: the real connections and the device kinds of `catalog`.
   Gateway(Config config, const DeviceCatalog& catalog, GatewayOptions options = {});
@@ -97,24 +72,18 @@ class Gateway final : public Ingress, private RuleEffects {
   // waits for that delivery to finish).
   void ingest(const Source& source, Message message) override;
 
-  const Config& config() const { return config_; }
-  LinkStatus local_status() const;
-  std::vector<std::pair<std::string, LinkStatus>> remote_status() const;
-  std::vector<std::pair<std::string, OutboxCounters>> outbox_counters() const;
-  const GatewayCounters& counters() const { return counters_; }
-  // Per rule: evaluations, firings, errors (empty without rules).
-  std::vector<RuleMetrics> rule_metrics() const;
-  // Per device, by name: its adapter's metrics() (for /metrics and the stats topic).
-  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> device_metrics() const;
-  // Any thread: publishes on the local broker connection (kept while it is
-  // down); false when the gateway is not running.
-  bool publish_to_local_broker(const Message& message);
-  // Per device, by name (any thread).
-  std::map<std::string, DeviceActivity> device_activity() const;
-  // When the running configuration was loaded (start or the last reload).
-  std::chrono::system_clock::time_point config_loaded_at() const;
-  // Empty when the clock is plausible; else why the remotes wait (any thread).
-  std::string clock_problem() const { return clock_.problem(); }
+  // GatewayView (observe/gateway_view.hpp): what the observer reads, any thread.
+  const Config& config() const override { return config_; }
+  LinkStatus local_status() const override;
+  std::vector<std::pair<std::string, LinkStatus>> remote_status() const override;
+  std::vector<std::pair<std::string, OutboxCounters>> outbox_counters() const override;
+  const GatewayCounters& counters() const override { return counters_; }
+  std::vector<RuleMetrics> rule_metrics() const override;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::string, double>>>> device_metrics() const override;
+  bool publish_to_local_broker(const Message& message) override;
+  std::map<std::string, DeviceActivity> device_activity() const override;
+  std::chrono::system_clock::time_point config_loaded_at() const override;
+  std::string clock_problem() const override { return clock_.problem(); }
   EventLoop& loop() { return loop_; }
 
  private:

@@ -4,7 +4,7 @@
 
 #include <exception>
 
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 
 namespace edgebridge {
 

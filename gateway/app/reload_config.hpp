@@ -6,7 +6,7 @@
 #include <string>
 
 #include "app/gateway.hpp"
-#include "core/device.hpp"
+#include "config/device_kind.hpp"
 
 namespace edgebridge {
 

@@ -2,9 +2,10 @@
 // Internal to the loader: one function per top-level section of bridge.yaml.
 
 #include "config/config.hpp"
-#include "config/loader.hpp"
+#include "config/load_options.hpp"
 #include "config/yaml_reader.hpp"
-#include "core/device.hpp"
+#include "core/topic_names.hpp"
+#include "config/device_kind.hpp"
 
 namespace edgebridge::sections {
 
@@ -21,8 +22,5 @@ void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<Dev
 // Checks TLS files: present, readable, key not world-readable, certificate dates.
 // Errors point at the file's key in `tls`, or at `fallback` when the key is absent.
 void check_tls_files(MapReader& tls, const YAML::Node& fallback, const TlsConfig& config);
-// Validates an MQTT topic filter (wildcards placed correctly). Empty `why` = valid.
-std::string topic_filter_problem(const std::string& filter);
-std::string topic_name_problem(const std::string& topic);
 
 }  // namespace edgebridge::sections

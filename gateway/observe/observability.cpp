@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/gateway.hpp"
+#include "observe/gateway_view.hpp"
 #include "core/json_text.hpp"
 #include "observe/metrics_text.hpp"
 #include "observe/stats_json.hpp"
@@ -22,7 +22,7 @@ constexpr const char* kPagePolicy =
 
 }  // namespace
 
-Observability::Observability(Gateway& gateway)
+Observability::Observability(GatewayView& gateway)
     : gateway_(gateway),
       started_at_(std::chrono::system_clock::now()),
       health_(gateway.config().gateway.health_grace, started_at_),

@@ -26,11 +26,11 @@
 
 namespace edgebridge {
 
-class Gateway;
+class GatewayView;
 
 class Observability {
  public:
-  explicit Observability(Gateway& gateway);
+  explicit Observability(GatewayView& gateway);
   ~Observability();
   Observability(const Observability&) = delete;
   Observability& operator=(const Observability&) = delete;
@@ -44,7 +44,7 @@ class Observability {
   GatewaySnapshot snapshot();
   void publish_stats();
 
-  Gateway& gateway_;
+  GatewayView& gateway_;
   std::chrono::system_clock::time_point started_at_;
   HealthTracker health_;
   OutboxHistory history_;               // observer thread only

@@ -1,11 +1,11 @@
 #include "observe/snapshot.hpp"
 
-#include "app/gateway.hpp"
+#include "observe/gateway_view.hpp"
 #include "core/build_info.hpp"
 
 namespace edgebridge {
 
-GatewaySnapshot take_snapshot(const Gateway& gateway, std::chrono::system_clock::time_point started_at) {
+GatewaySnapshot take_snapshot(const GatewayView& gateway, std::chrono::system_clock::time_point started_at) {
   GatewaySnapshot s;
   const Config& config = gateway.config();
   s.id = config.gateway.id;

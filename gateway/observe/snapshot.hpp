@@ -17,7 +17,7 @@
 
 namespace edgebridge {
 
-class Gateway;
+class GatewayView;
 
 struct RemoteSnapshot {
   std::string name;
@@ -81,6 +81,6 @@ struct GatewaySnapshot {
 };
 
 // Reads the running gateway's accessors; `health` is filled by the caller.
-GatewaySnapshot take_snapshot(const Gateway& gateway, std::chrono::system_clock::time_point started_at);
+GatewaySnapshot take_snapshot(const GatewayView& gateway, std::chrono::system_clock::time_point started_at);
 
 }  // namespace edgebridge

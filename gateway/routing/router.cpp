@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "config/sections.hpp"
+#include "core/topic_names.hpp"
 #include "routing/topic_remap.hpp"
 #include "routing/topic_trie.hpp"
 
@@ -38,7 +38,7 @@ bool sends_out(Direction d) { return d == Direction::out || d == Direction::both
 bool takes_in(Direction d) { return d == Direction::in || d == Direction::both; }
 
 void require_valid_filter(const std::string& filter, const std::string& what) {
-  if (auto why = sections::topic_filter_problem(filter); !why.empty())
+  if (auto why = topic_filter_problem(filter); !why.empty())
     throw std::invalid_argument(what + " \"" + filter + "\": " + why);
 }
 

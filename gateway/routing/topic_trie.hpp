@@ -9,7 +9,7 @@
 //  - "#" matches the remaining levels including none ("a/#" matches "a");
 //  - a filter whose first level is a wildcard never matches a topic whose first
 //    level starts with '$' ("#" does not match "$SYS/uptime").
-// Filters are assumed valid (see sections::topic_filter_problem); the trie does
+// Filters are assumed valid (see topic_filter_problem); the trie does
 // not check them. Built once, then read-only: match() is safe from many threads.
 
 #include <cstddef>

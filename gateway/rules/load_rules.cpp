@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "config/sections.hpp"
+#include "core/topic_names.hpp"
 #include "rules/rule_config.hpp"
 #include "rules/sql_parser.hpp"
 
@@ -166,7 +166,7 @@ class RuleReader {
         ctx_.error(p.raw("topic"), p.key_path("topic"),
                    rules::position_in(*topic, error.offset) + ": " + error.message);
       } else if (!t->has_expressions()) {
-        if (auto why = sections::topic_name_problem(*topic); !why.empty())
+        if (auto why = topic_name_problem(*topic); !why.empty())
           ctx_.error(p.raw("topic"), p.key_path("topic"), "\"" + *topic + "\": " + why);
       } else if (t->literal_text().find_first_of("+#") != std::string::npos) {
         ctx_.error(p.raw("topic"), p.key_path("topic"), "\"" + *topic + "\": a topic to publish on cannot contain + or #");

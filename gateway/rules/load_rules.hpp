@@ -4,7 +4,7 @@
 
 #include "config/config.hpp"
 #include "config/yaml_reader.hpp"
-#include "core/device.hpp"
+#include "config/device_kind.hpp"
 
 namespace edgebridge {
 

@@ -1,6 +1,6 @@
 #include "rules/rule_actions.hpp"
 
-#include "config/sections.hpp"
+#include "core/topic_names.hpp"
 #include "rules/json_text.hpp"
 
 namespace edgebridge::rules {
@@ -22,7 +22,7 @@ PlannedAction plan_action(const RuleAction& action, const EvalInput& input, cons
   p.message.qos = action.qos;
   p.message.retain = action.retain;
   p.message.received_at = now;
-  if (auto why = sections::topic_name_problem(p.message.topic); !why.empty())
+  if (auto why = topic_name_problem(p.message.topic); !why.empty())
     p.problem = "topic \"" + p.message.topic + "\" from \"" + action.topic.source() + "\": " + why;
   return p;
 }

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <map>
 
-#include "config/sections.hpp"
+#include "core/topic_names.hpp"
 #include "config/yaml_reader.hpp"
 #include "rules/sql_functions.hpp"
 #include "rules/sql_lexer.hpp"
@@ -231,7 +231,7 @@ class Parser {
       if (t.kind == TokenKind::end) fail(t, "expected a topic filter in quotes after FROM, e.g. FROM 'sensors/#'");
       fail(t, "the topic filter after FROM must be in quotes, e.g. FROM 'sensors/#'; found " + quote_token(t));
     }
-    if (auto why = sections::topic_filter_problem(t.text); !why.empty())
+    if (auto why = topic_filter_problem(t.text); !why.empty())
       fail(t, "FROM '" + t.text + "': " + why);
     st.from = next().text;
   }

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "rules/rule_config.hpp"
 #include "rules/rules_engine.hpp"
 

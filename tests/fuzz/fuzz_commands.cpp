@@ -10,7 +10,7 @@
 #include <string>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "expand_input.hpp"
 #include "ir_request.hpp"
 #include "modbus/modbus_settings.hpp"

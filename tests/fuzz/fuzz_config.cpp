@@ -5,7 +5,7 @@
 #include <string>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const auto catalog = edgebridge::device_catalog();

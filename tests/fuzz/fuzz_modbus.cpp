@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/read_plan.hpp"
 #include "modbus/value_codec.hpp"

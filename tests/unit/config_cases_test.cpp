@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 
 using namespace edgebridge;
 namespace fs = std::filesystem;

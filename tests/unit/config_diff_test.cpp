@@ -5,7 +5,7 @@
 
 #include "app/config_diff.hpp"
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 
 using namespace edgebridge;
 

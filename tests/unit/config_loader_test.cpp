@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 
 using namespace edgebridge;
 

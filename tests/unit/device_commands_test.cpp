@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
-#include "core/device.hpp"
+#include "loader/loader.hpp"
+#include "config/device_kind.hpp"
 #include "recording_ingress.hpp"
 
 using namespace edgebridge;

@@ -7,7 +7,7 @@
 #include <mutex>
 
 #include "app/gateway.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "outbox_test_support.hpp"
 
 using namespace edgebridge;

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "ir_settings.hpp"
 
 using namespace edgebridge;

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "core/timestamps.hpp"
 #include "recording_ingress.hpp"
 

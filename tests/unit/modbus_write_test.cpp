@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/write_command.hpp"
 

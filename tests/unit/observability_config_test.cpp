@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 
 using namespace edgebridge;
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "core/echo.hpp"
 #include "core/timestamps.hpp"
 #include "ir_request.hpp"

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "rules/rule_config.hpp"
 #include "rules/rules_engine.hpp"
 #include "rules_test_support.hpp"

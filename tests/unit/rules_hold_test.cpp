@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "rules/rule_config.hpp"
 #include "rules/rules_engine.hpp"
 #include "rules_test_support.hpp"

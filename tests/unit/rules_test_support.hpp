@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/device.hpp"
+#include "config/device_kind.hpp"
 #include "rules/rule_effects.hpp"
 #include "rules/rules_engine.hpp"
 

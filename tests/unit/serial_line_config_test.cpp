@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "catalog.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "serial_line_kind.hpp"
 #include "serial_line_settings.hpp"
 

@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "core/device.hpp"
+#include "config/device_kind.hpp"
 
 namespace CLI {
 class App;

@@ -1,10 +1,10 @@
-#include "app/cli.hpp"
+#include "cli/cli.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
-#include "app/commands.hpp"
+#include "cli/commands.hpp"
 #include "core/build_info.hpp"
 
 namespace edgebridge {

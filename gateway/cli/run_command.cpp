@@ -7,12 +7,12 @@
 #include <ctime>
 #include <iostream>
 
-#include "app/cli.hpp"
-#include "app/commands.hpp"
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
 #include "app/gateway.hpp"
-#include "app/logging.hpp"
+#include "cli/logging.hpp"
 #include "app/reload_config.hpp"
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 #include "observe/observability.hpp"
 #include "ops/systemd_notify.hpp"
 

@@ -1,4 +1,4 @@
-#include "config/loader.hpp"
+#include "loader/loader.hpp"
 
 #include <fstream>
 #include <sstream>

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/device.hpp"
+#include "config/device_kind.hpp"
 
 namespace edgebridge {
 

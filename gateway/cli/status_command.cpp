@@ -2,9 +2,9 @@
 // gateway over its metrics endpoint (gateway.metrics in FILE).
 #include <iostream>
 
-#include "app/cli.hpp"
-#include "app/commands.hpp"
-#include "config/loader.hpp"
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "loader/loader.hpp"
 #include "observe/http_client.hpp"
 #include "observe/status_text.hpp"
 #include "outbox/outbox.hpp"

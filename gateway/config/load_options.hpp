@@ -1,6 +1,6 @@
 #pragma once
-// Loads and validates bridge.yaml. Never throws for bad input: every problem is
-// a Diagnostic; `config` is set only when there are no errors.
+// What loading bridge.yaml takes and gives (loader/loader.hpp loads it; the
+// section readers in config/ and rules/ take the options).
 
 #include <optional>
 #include <string>
@@ -8,7 +8,6 @@
 #include "config/config.hpp"
 #include "config/diagnostics.hpp"
 #include "config/yaml_reader.hpp"
-#include "core/device.hpp"
 
 namespace edgebridge {
 
@@ -27,9 +26,5 @@ struct LoadResult {
   std::optional<Config> draft;
   Diagnostics diagnostics;
 };
-
-LoadResult load_config_file(const std::string& path, const DeviceCatalog& catalog, const LoadOptions& options = {});
-LoadResult load_config_text(const std::string& text, const std::string& file_name, const DeviceCatalog& catalog,
-                            const LoadOptions& options = {});
 
 }  // namespace edgebridge

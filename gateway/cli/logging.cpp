@@ -1,4 +1,4 @@
-#include "app/logging.hpp"
+#include "cli/logging.hpp"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>

@@ -2,9 +2,9 @@
 // the messages the remotes refused for good. Safe while the gateway runs.
 #include <iostream>
 
-#include "app/cli.hpp"
-#include "app/commands.hpp"
-#include "config/loader.hpp"
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "loader/loader.hpp"
 #include "core/json_text.hpp"
 #include "core/timestamps.hpp"
 #include "outbox/dead_letters.hpp"

@@ -3,9 +3,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "app/cli.hpp"
-#include "app/commands.hpp"
-#include "config/loader.hpp"
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "loader/loader.hpp"
 #include "routing/router.hpp"
 #include "rules/rule_config.hpp"
 

@@ -7,9 +7,9 @@
 #include <iostream>
 #include <iterator>
 
-#include "app/cli.hpp"
-#include "app/commands.hpp"
-#include "config/loader.hpp"
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "loader/loader.hpp"
 #include "rules/rule_config.hpp"
 #include "rules/rule_trial.hpp"
 

@@ -3,9 +3,9 @@
 #include <iomanip>
 #include <iostream>
 
-#include "app/cli.hpp"
-#include "app/commands.hpp"
-#include "config/loader.hpp"
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+#include "loader/loader.hpp"
 #include "outbox/outbox.hpp"
 
 namespace edgebridge {

@@ -1,0 +1,48 @@
+#pragma once
+// The configuration half of the contract between the gateway and a device
+// adapter (adapters/<kind>/): a DeviceKind parses the type-specific keys of one
+// `devices:` entry and creates the running DeviceEndpoint (core/device.hpp).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/yaml_reader.hpp"
+#include "core/device.hpp"
+
+namespace edgebridge {
+
+class DeviceKind {
+ public:
+  virtual ~DeviceKind() = default;
+  // The `type:` value this kind handles, e.g. "modbus_tcp".
+  virtual std::string type() const = 0;
+  // Reads the type-specific keys of one device entry. The common keys (name,
+  // type, topic) are already in `device`; the kind may set command_filters.
+  // Errors go to the reader's diagnostics; the kind must not call finish().
+  virtual std::shared_ptr<const DeviceSettings> parse(MapReader& entry, DeviceConfig& device) const = 0;
+  virtual std::unique_ptr<DeviceEndpoint> create(const DeviceConfig& device) const = 0;
+  // Checks that need every device of this kind at once, e.g. devices sharing
+  // one serial line must agree on its settings and fit its capacity. Called once
+  // per load after every entry was parsed, with this kind's devices in
+  // `devices:` order (settings set); errors go to `diag`.
+  virtual void check_together(const std::vector<const DeviceConfig*>& devices, Diagnostics& diag) const {
+    (void)devices;
+    (void)diag;
+  }
+  // The command names invoke() accepts for `device`, so rule actions naming
+  // another are refused when bridge.yaml is loaded. nullopt: not known before
+  // the device runs (then invoke() alone decides).
+  virtual std::optional<std::vector<std::string>> command_names(const DeviceConfig& device) const {
+    (void)device;
+    return std::nullopt;
+  }
+};
+
+// The explicit list of device kinds (adapters/catalog.cpp). No static
+// self-registration: the linker drops it from static libraries.
+using DeviceCatalog = std::vector<std::shared_ptr<const DeviceKind>>;
+
+}  // namespace edgebridge
