@@ -1,4 +1,4 @@
-#include "command_time.hpp"
+#include "common/command_time.hpp"
 
 #include "config/units.hpp"
 

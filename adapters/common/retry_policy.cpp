@@ -1,4 +1,4 @@
-#include "retry_policy.hpp"
+#include "common/retry_policy.hpp"
 
 namespace edgebridge {
 

@@ -1,4 +1,4 @@
-#include "serial_settings.hpp"
+#include "common/serial_settings.hpp"
 
 #include <algorithm>
 

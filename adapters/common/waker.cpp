@@ -1,4 +1,4 @@
-#include "waker.hpp"
+#include "common/waker.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>

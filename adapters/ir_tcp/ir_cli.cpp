@@ -7,10 +7,10 @@
 #include <iostream>
 
 #include "loader/loader.hpp"
-#include "ir_sender.hpp"
-#include "ir_settings.hpp"
-#include "ir_tcp_kind.hpp"
-#include "itach_reply.hpp"
+#include "ir_tcp/ir_sender.hpp"
+#include "ir_tcp/ir_settings.hpp"
+#include "ir_tcp/ir_tcp_kind.hpp"
+#include "ir_tcp/itach_reply.hpp"
 
 namespace edgebridge {
 namespace {

@@ -1,4 +1,4 @@
-#include "ir_code.hpp"
+#include "ir_tcp/ir_code.hpp"
 
 #include <algorithm>
 #include <cctype>

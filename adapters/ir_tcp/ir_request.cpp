@@ -1,4 +1,4 @@
-#include "ir_request.hpp"
+#include "ir_tcp/ir_request.hpp"
 
 #include <algorithm>
 #include <cctype>

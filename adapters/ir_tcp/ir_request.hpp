@@ -19,9 +19,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "command_time.hpp"
+#include "common/command_time.hpp"
 #include "core/message.hpp"
-#include "ir_settings.hpp"
+#include "ir_tcp/ir_settings.hpp"
 
 namespace edgebridge {
 

@@ -1,9 +1,9 @@
-#include "ir_sender.hpp"
+#include "ir_tcp/ir_sender.hpp"
 
 #include <algorithm>
 
-#include "command_time.hpp"
-#include "itach_reply.hpp"
+#include "common/command_time.hpp"
+#include "ir_tcp/itach_reply.hpp"
 
 namespace edgebridge {
 

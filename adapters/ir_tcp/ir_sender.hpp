@@ -15,8 +15,8 @@
 #include <functional>
 #include <string>
 
-#include "ir_code.hpp"
-#include "itach_connection.hpp"
+#include "ir_tcp/ir_code.hpp"
+#include "ir_tcp/itach_connection.hpp"
 
 namespace edgebridge {
 

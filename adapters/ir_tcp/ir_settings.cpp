@@ -1,4 +1,4 @@
-#include "ir_settings.hpp"
+#include "ir_tcp/ir_settings.hpp"
 
 namespace edgebridge {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "ir_code.hpp"
+#include "ir_tcp/ir_code.hpp"
 
 namespace edgebridge {
 

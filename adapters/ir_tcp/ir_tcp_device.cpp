@@ -1,10 +1,10 @@
-#include "ir_tcp_device.hpp"
+#include "ir_tcp/ir_tcp_device.hpp"
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
-#include "command_time.hpp"
-#include "itach_reply.hpp"
+#include "common/command_time.hpp"
+#include "ir_tcp/itach_reply.hpp"
 #include "mqtt/backoff.hpp"
 
 namespace edgebridge {

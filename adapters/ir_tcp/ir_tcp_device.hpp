@@ -18,12 +18,12 @@
 
 #include "config/config.hpp"
 #include "core/device.hpp"
-#include "ir_request.hpp"
-#include "ir_sender.hpp"
-#include "ir_settings.hpp"
-#include "itach_connection.hpp"
+#include "ir_tcp/ir_request.hpp"
+#include "ir_tcp/ir_sender.hpp"
+#include "ir_tcp/ir_settings.hpp"
+#include "ir_tcp/itach_connection.hpp"
 #include "mqtt/backoff.hpp"
-#include "waker.hpp"
+#include "common/waker.hpp"
 
 namespace edgebridge {
 

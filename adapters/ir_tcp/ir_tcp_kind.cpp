@@ -1,5 +1,5 @@
 // Reads the `ir_tcp` keys of a device entry (and its codes_file).
-#include "ir_tcp_kind.hpp"
+#include "ir_tcp/ir_tcp_kind.hpp"
 
 #include <sys/stat.h>
 
@@ -8,9 +8,9 @@
 #include <fstream>
 #include <set>
 
-#include "ir_settings.hpp"
-#include "ir_tcp_device.hpp"
-#include "retry_policy.hpp"
+#include "ir_tcp/ir_settings.hpp"
+#include "ir_tcp/ir_tcp_device.hpp"
+#include "common/retry_policy.hpp"
 
 namespace edgebridge {
 namespace {

@@ -1,4 +1,4 @@
-#include "itach_connection.hpp"
+#include "ir_tcp/itach_connection.hpp"
 
 #include <fcntl.h>
 #include <netdb.h>

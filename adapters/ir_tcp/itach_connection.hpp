@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "config/units.hpp"
-#include "waker.hpp"
+#include "common/waker.hpp"
 
 namespace edgebridge {
 

@@ -1,4 +1,4 @@
-#include "itach_reply.hpp"
+#include "ir_tcp/itach_reply.hpp"
 
 #include <cctype>
 

@@ -1,4 +1,4 @@
-#include "bus.hpp"
+#include "modbus/bus.hpp"
 
 #include <spdlog/spdlog.h>
 

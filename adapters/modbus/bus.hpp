@@ -23,7 +23,7 @@
 #include <string>
 #include <thread>
 
-#include "bus_connection.hpp"
+#include "modbus/bus_connection.hpp"
 #include "mqtt/backoff.hpp"
 
 namespace edgebridge::modbus {

@@ -1,4 +1,4 @@
-#include "bus_connection.hpp"
+#include "modbus/bus_connection.hpp"
 
 #include <modbus/modbus.h>
 #include <sys/file.h>

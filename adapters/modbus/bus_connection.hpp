@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "modbus_settings.hpp"
-#include "read_plan.hpp"
-#include "write_command.hpp"
+#include "modbus/modbus_settings.hpp"
+#include "modbus/read_plan.hpp"
+#include "modbus/write_command.hpp"
 
 struct _modbus;  // NOLINT(bugprone-reserved-identifier): libmodbus's own name for modbus_t
 

@@ -1,4 +1,4 @@
-#include "bus_load.hpp"
+#include "modbus/bus_load.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -5,7 +5,7 @@
 // nominal turnaround of the device (5 ms on serial, 2 ms round trip on TCP).
 // A device that stops answering costs its timeout instead (see worst_poll_ms).
 
-#include "modbus_settings.hpp"
+#include "modbus/modbus_settings.hpp"
 
 namespace edgebridge::modbus {
 

@@ -8,11 +8,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "bus_connection.hpp"
-#include "bus_load.hpp"
+#include "modbus/bus_connection.hpp"
+#include "modbus/bus_load.hpp"
 #include "loader/loader.hpp"
-#include "modbus_kind.hpp"
-#include "value_codec.hpp"
+#include "modbus/modbus_kind.hpp"
+#include "modbus/value_codec.hpp"
 
 namespace edgebridge::modbus {
 namespace {

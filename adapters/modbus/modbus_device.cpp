@@ -1,11 +1,11 @@
-#include "modbus_device.hpp"
+#include "modbus/modbus_device.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "core/echo.hpp"
-#include "value_codec.hpp"
+#include "modbus/value_codec.hpp"
 
 namespace edgebridge::modbus {
 namespace {

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "bus.hpp"
+#include "modbus/bus.hpp"
 #include "config/config.hpp"
 #include "core/device.hpp"
-#include "modbus_settings.hpp"
-#include "reading_output.hpp"
+#include "modbus/modbus_settings.hpp"
+#include "modbus/reading_output.hpp"
 
 namespace edgebridge::modbus {
 

@@ -1,7 +1,7 @@
-#include "modbus_kind.hpp"
+#include "modbus/modbus_kind.hpp"
 
-#include "modbus_device.hpp"
-#include "parse_settings.hpp"
+#include "modbus/modbus_device.hpp"
+#include "modbus/parse_settings.hpp"
 
 namespace edgebridge::modbus {
 namespace {

@@ -1,4 +1,4 @@
-#include "modbus_settings.hpp"
+#include "modbus/modbus_settings.hpp"
 
 namespace edgebridge::modbus {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "read_plan.hpp"
-#include "register_map.hpp"
+#include "modbus/read_plan.hpp"
+#include "modbus/register_map.hpp"
 
 namespace edgebridge::modbus {
 

@@ -1,4 +1,4 @@
-#include "parse_settings.hpp"
+#include "modbus/parse_settings.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,9 +8,9 @@
 #include <set>
 #include <sstream>
 
-#include "bus_load.hpp"
+#include "modbus/bus_load.hpp"
 #include "core/topic_names.hpp"
-#include "value_codec.hpp"
+#include "modbus/value_codec.hpp"
 
 namespace edgebridge::modbus {
 namespace {

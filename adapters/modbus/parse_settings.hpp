@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/yaml_reader.hpp"
-#include "modbus_settings.hpp"
+#include "modbus/modbus_settings.hpp"
 
 namespace edgebridge::modbus {
 

@@ -1,4 +1,4 @@
-#include "read_plan.hpp"
+#include "modbus/read_plan.hpp"
 
 #include <algorithm>
 #include <numeric>

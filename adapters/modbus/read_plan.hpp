@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "register_map.hpp"
+#include "modbus/register_map.hpp"
 
 namespace edgebridge::modbus {
 

@@ -1,4 +1,4 @@
-#include "reading_output.hpp"
+#include "modbus/reading_output.hpp"
 
 #include <cmath>
 

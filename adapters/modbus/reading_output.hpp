@@ -13,7 +13,7 @@
 
 #include "core/message.hpp"
 #include "core/timestamps.hpp"
-#include "modbus_settings.hpp"
+#include "modbus/modbus_settings.hpp"
 
 namespace edgebridge::modbus {
 

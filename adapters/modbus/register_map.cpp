@@ -1,4 +1,4 @@
-#include "register_map.hpp"
+#include "modbus/register_map.hpp"
 
 namespace edgebridge::modbus {
 

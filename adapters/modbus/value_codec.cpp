@@ -1,4 +1,4 @@
-#include "value_codec.hpp"
+#include "modbus/value_codec.hpp"
 
 #include <algorithm>
 #include <array>

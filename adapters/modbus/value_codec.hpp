@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "register_map.hpp"
+#include "modbus/register_map.hpp"
 
 namespace edgebridge::modbus {
 

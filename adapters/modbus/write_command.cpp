@@ -1,10 +1,10 @@
-#include "write_command.hpp"
+#include "modbus/write_command.hpp"
 
 #include <cmath>
 
 #include "core/echo.hpp"
 #include "core/json_limits.hpp"
-#include "value_codec.hpp"
+#include "modbus/value_codec.hpp"
 
 namespace edgebridge::modbus {
 namespace {

@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/timestamps.hpp"
-#include "modbus_settings.hpp"
+#include "modbus/modbus_settings.hpp"
 
 namespace edgebridge::modbus {
 

@@ -1,6 +1,6 @@
 #include <cctype>
 
-#include "line_parser.hpp"
+#include "serial_line/line_parser.hpp"
 
 namespace edgebridge {
 namespace {

@@ -1,4 +1,4 @@
-#include "field_type.hpp"
+#include "serial_line/field_type.hpp"
 
 #include <algorithm>
 #include <cctype>

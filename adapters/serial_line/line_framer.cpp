@@ -1,4 +1,4 @@
-#include "line_framer.hpp"
+#include "serial_line/line_framer.hpp"
 
 #include <algorithm>
 

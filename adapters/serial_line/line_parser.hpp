@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "field_type.hpp"
+#include "serial_line/field_type.hpp"
 
 namespace edgebridge {
 

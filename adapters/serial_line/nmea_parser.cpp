@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "line_parser.hpp"
+#include "serial_line/line_parser.hpp"
 
 namespace edgebridge {
 namespace {

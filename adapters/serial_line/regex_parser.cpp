@@ -2,7 +2,7 @@
 #include <map>
 #include <regex>
 
-#include "line_parser.hpp"
+#include "serial_line/line_parser.hpp"
 
 namespace edgebridge {
 namespace {

@@ -1,11 +1,11 @@
-#include "serial_line_device.hpp"
+#include "serial_line/serial_line_device.hpp"
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include "command_time.hpp"
+#include "common/command_time.hpp"
 
 #include "core/text.hpp"
 

@@ -17,11 +17,11 @@
 
 #include "config/config.hpp"
 #include "core/device.hpp"
-#include "line_framer.hpp"
+#include "serial_line/line_framer.hpp"
 #include "mqtt/backoff.hpp"
-#include "serial_line_settings.hpp"
-#include "serial_port.hpp"
-#include "waker.hpp"
+#include "serial_line/serial_line_settings.hpp"
+#include "serial_line/serial_port.hpp"
+#include "common/waker.hpp"
 
 namespace edgebridge {
 

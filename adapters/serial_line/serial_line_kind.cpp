@@ -1,12 +1,12 @@
 // Reads the `serial_line` keys of a device entry and builds its line parser.
-#include "serial_line_kind.hpp"
+#include "serial_line/serial_line_kind.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-#include "retry_policy.hpp"
-#include "serial_line_device.hpp"
-#include "serial_line_settings.hpp"
+#include "common/retry_policy.hpp"
+#include "serial_line/serial_line_device.hpp"
+#include "serial_line/serial_line_settings.hpp"
 
 namespace edgebridge {
 

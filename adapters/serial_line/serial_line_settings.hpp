@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "line_parser.hpp"
-#include "serial_settings.hpp"
+#include "serial_line/line_parser.hpp"
+#include "common/serial_settings.hpp"
 
 namespace edgebridge {
 

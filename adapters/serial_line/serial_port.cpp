@@ -1,4 +1,4 @@
-#include "serial_port.hpp"
+#include "serial_line/serial_port.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "config/units.hpp"
-#include "serial_settings.hpp"
+#include "common/serial_settings.hpp"
 
 namespace edgebridge {
 

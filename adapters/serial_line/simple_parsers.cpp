@@ -2,7 +2,7 @@
 #include <cctype>
 
 #include "core/json_limits.hpp"
-#include "line_parser.hpp"
+#include "serial_line/line_parser.hpp"
 
 namespace edgebridge {
 

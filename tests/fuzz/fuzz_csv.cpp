@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "line_parser.hpp"
+#include "serial_line/line_parser.hpp"
 
 using edgebridge::FieldType;
 

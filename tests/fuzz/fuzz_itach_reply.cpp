@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
-#include "ir_code.hpp"
-#include "itach_reply.hpp"
-#include "line_framer.hpp"
+#include "ir_tcp/ir_code.hpp"
+#include "ir_tcp/itach_reply.hpp"
+#include "serial_line/line_framer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

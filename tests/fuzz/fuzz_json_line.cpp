@@ -8,8 +8,8 @@
 #include <string>
 
 #include "expand_input.hpp"
-#include "line_framer.hpp"
-#include "line_parser.hpp"
+#include "serial_line/line_framer.hpp"
+#include "serial_line/line_parser.hpp"
 
 namespace {
 

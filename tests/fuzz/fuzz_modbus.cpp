@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/read_plan.hpp"

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "line_parser.hpp"
+#include "serial_line/line_parser.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const auto strict = edgebridge::make_nmea_parser({"GGA", "RMC", "GSV"}, true);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "line_parser.hpp"
+#include "serial_line/line_parser.hpp"
 
 using edgebridge::FieldType;
 

@@ -1,7 +1,7 @@
 // Command timestamps (adapters/common/command_time.*).
 #include <catch2/catch.hpp>
 
-#include "command_time.hpp"
+#include "common/command_time.hpp"
 
 using namespace edgebridge;
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 
 using namespace edgebridge;

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "app/config_diff.hpp"
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 
 using namespace edgebridge;

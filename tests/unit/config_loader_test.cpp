@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 
 using namespace edgebridge;

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 #include "config/device_kind.hpp"
 #include "recording_ingress.hpp"

@@ -1,7 +1,7 @@
 // The sendir builder/validator and the Pronto conversion (adapters/ir_tcp/ir_code.*).
 #include <catch2/catch.hpp>
 
-#include "ir_code.hpp"
+#include "ir_tcp/ir_code.hpp"
 
 using namespace edgebridge;
 

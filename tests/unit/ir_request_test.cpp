@@ -1,7 +1,7 @@
 // Command payloads for IR devices and the time rules (ttl, min_interval, hold).
 #include <catch2/catch.hpp>
 
-#include "ir_request.hpp"
+#include "ir_tcp/ir_request.hpp"
 
 using namespace edgebridge;
 using namespace std::chrono_literals;

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
-#include "ir_settings.hpp"
+#include "ir_tcp/ir_settings.hpp"
 
 using namespace edgebridge;
 

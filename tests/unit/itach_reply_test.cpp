@@ -1,7 +1,7 @@
 // The iTach reply parser and the ERR_ translation (adapters/ir_tcp/itach_reply.*).
 #include <catch2/catch.hpp>
 
-#include "itach_reply.hpp"
+#include "ir_tcp/itach_reply.hpp"
 
 using namespace edgebridge;
 

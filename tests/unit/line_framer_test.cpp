@@ -1,7 +1,7 @@
 // Framing a serial byte stream into lines (adapters/serial_line/line_framer.*).
 #include <catch2/catch.hpp>
 
-#include "line_framer.hpp"
+#include "serial_line/line_framer.hpp"
 
 using namespace edgebridge;
 

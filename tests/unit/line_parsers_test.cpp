@@ -1,7 +1,7 @@
 // The serial line parsers: raw, json, csv, regex, nmea.
 #include <catch2/catch.hpp>
 
-#include "line_parser.hpp"
+#include "serial_line/line_parser.hpp"
 
 using namespace edgebridge;
 using Kind = LineResult::Kind;

@@ -2,7 +2,7 @@
 // default, devices on one line share it, and mistakes point at line and column.
 #include <catch2/catch.hpp>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 #include "modbus/modbus_settings.hpp"
 

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 #include "core/timestamps.hpp"
 #include "recording_ingress.hpp"

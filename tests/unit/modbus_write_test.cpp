@@ -3,7 +3,7 @@
 // malformed payloads are refused with a reason the sender can act on.
 #include <catch2/catch.hpp>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/write_command.hpp"

@@ -2,7 +2,7 @@
 // values, and bad ones reported with line:column.
 #include <catch2/catch.hpp>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 
 using namespace edgebridge;

@@ -7,12 +7,12 @@
 
 #include <string>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 #include "core/echo.hpp"
 #include "core/timestamps.hpp"
-#include "ir_request.hpp"
-#include "line_parser.hpp"
+#include "ir_tcp/ir_request.hpp"
+#include "serial_line/line_parser.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/write_command.hpp"
 

@@ -4,10 +4,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
-#include "serial_line_kind.hpp"
-#include "serial_line_settings.hpp"
+#include "serial_line/serial_line_kind.hpp"
+#include "serial_line/serial_line_settings.hpp"
 
 using namespace edgebridge;
 

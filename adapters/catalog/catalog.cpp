@@ -1,4 +1,4 @@
-#include "catalog.hpp"
+#include "catalog/catalog.hpp"
 
 #include "ir_tcp/ir_tcp_kind.hpp"
 #include "serial_line/serial_line_kind.hpp"
