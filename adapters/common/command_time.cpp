@@ -4,8 +4,6 @@
 
 namespace edgebridge {
 
-std::string format_rfc3339(SystemTime t) { return format_rfc3339_ms(t); }
-
 std::string format_for_people(std::chrono::milliseconds d, bool round_up) {
   auto ms = d.count();
   if (ms < 0) ms = 0;

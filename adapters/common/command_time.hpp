@@ -19,15 +19,13 @@
 
 namespace edgebridge {
 
-using SystemTime = std::chrono::system_clock::time_point;
+using SystemTime = WallClock::time_point;
 
-// "2024-05-01T12:00:00.123Z" (UTC, milliseconds); same as format_rfc3339_ms().
-std::string format_rfc3339(SystemTime t);
 // A duration for people: "850ms" below a second, else whole seconds ("11m48s").
 // `round_up` for "try again in": never shows less than is left.
 std::string format_for_people(std::chrono::milliseconds d, bool round_up = false);
 
-// parse_rfc3339() and the JSON form of command_issued_at() are in core/timestamps.hpp.
+// format_rfc3339_ms(), parse_rfc3339() and the JSON form of command_issued_at() are in core/timestamps.hpp.
 
 // When the command was issued: the payload's "ts" (if `payload` is a JSON
 // object that has one) or the message's received_at. A "ts" that is neither

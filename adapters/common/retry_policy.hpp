@@ -1,6 +1,6 @@
 #pragma once
 // A `reconnect:`/`reopen:` block: { min, max, stable_after } for the Backoff
-// (decorrelated jitter, gateway/mqtt/backoff.hpp) of a device connection.
+// (decorrelated jitter, core/backoff.hpp) of a device connection.
 
 #include "config/config.hpp"
 #include "config/yaml_reader.hpp"

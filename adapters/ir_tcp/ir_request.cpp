@@ -7,6 +7,7 @@
 
 #include "core/echo.hpp"
 #include "core/json_limits.hpp"
+#include "core/json_text.hpp"
 #include "core/text.hpp"
 
 namespace edgebridge {
@@ -30,14 +31,14 @@ IrRefusal bad(std::string message) { return {"bad_payload", std::move(message), 
 bool read_options(const nlohmann::json& obj, IrRequest& req, IrRefusal& refusal) {
   if (auto it = obj.find("repeat"); it != obj.end()) {
     if (!it->is_number_integer() || it->get<long long>() < 1 || it->get<long long>() > kIrMaxRepeat) {
-      refusal = bad("\"repeat\" must be a whole number from 1 to 50, not " + echo_json(*it).dump());
+      refusal = bad("\"repeat\" must be a whole number from 1 to 50, not " + dump_json(echo_json(*it)));
       return false;
     }
     req.repeat = static_cast<int>(it->get<long long>());
   }
   if (auto it = obj.find("force"); it != obj.end()) {
     if (!it->is_boolean()) {
-      refusal = bad("\"force\" must be true or false, not " + echo_json(*it).dump());
+      refusal = bad("\"force\" must be true or false, not " + dump_json(echo_json(*it)));
       return false;
     }
     req.force = it->get<bool>();

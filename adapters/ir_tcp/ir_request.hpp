@@ -55,7 +55,7 @@ std::optional<IrRefusal> check_code(const IrRequest& request, const IrTcpSetting
 // (the device's worker thread owns it).
 class IrSafety {
  public:
-  using Steady = std::chrono::steady_clock::time_point;
+  using Steady = SteadyClock::time_point;
   explicit IrSafety(const IrTcpSettings& settings) : settings_(settings) {}
 
   // Checked right before sending. `wall_now` judges the ttl, `steady_now` the intervals.

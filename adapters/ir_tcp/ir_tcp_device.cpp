@@ -4,38 +4,25 @@
 #include <spdlog/spdlog.h>
 
 #include "common/command_time.hpp"
+#include "core/json_text.hpp"
 #include "ir_tcp/itach_reply.hpp"
-#include "mqtt/backoff.hpp"
 
 namespace edgebridge {
-namespace {
-
-using SteadyClock = std::chrono::steady_clock;
-
-std::string text_of(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
-}  // namespace
-
 IrTcpDevice::IrTcpDevice(const DeviceConfig& device, std::shared_ptr<const IrTcpSettings> settings)
     : name_(device.name),
       settings_(std::move(settings)),
-      connection_(&waker_, [this] { return stopping_.load(); }),
+      connection_(&worker_.waker(), [this] { return worker_.stopping(); }),
       safety_(*settings_),
-      backoff_(settings_->reconnect) {}
+      reconnect_(settings_->reconnect, ReconnectTimer::AfterStable::at_once) {}
 
 IrTcpDevice::~IrTcpDevice() { stop(); }
 
 void IrTcpDevice::start(Ingress& ingress) {
-  if (thread_.joinable()) return;
-  ingress_ = &ingress;
-  stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  worker_.start(ingress, [this] { run(); });
 }
 
 void IrTcpDevice::stop() {
-  stopping_ = true;
-  waker_.notify();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 std::vector<std::pair<std::string, double>> IrTcpDevice::metrics() const {
@@ -82,7 +69,7 @@ Delivery IrTcpDevice::enqueue(std::optional<IrRequest> request, const IrRefusal&
                           Duration(0)};
     } else {
       requests_.push_back(std::move(*request));
-      waker_.notify();
+      worker_.wake();
       return Delivery::ok;
     }
   }
@@ -102,7 +89,7 @@ void IrTcpDevice::queue_result(Result result) {
     std::lock_guard<std::mutex> lock(mu_);
     results_.push_back(std::move(result));
   }
-  waker_.notify();
+  worker_.wake();
 }
 
 IrTcpDevice::Result IrTcpDevice::refusal_result(const IrRequest& request, const IrRefusal& refusal,
@@ -125,16 +112,16 @@ int IrTcpDevice::next_id() {
 }
 
 void IrTcpDevice::publish(const Result& result) {
-  Ingress* ingress = ingress_.load();
+  Ingress* ingress = worker_.ingress();
   if (!ingress) return;
   nlohmann::json body = result.body;
   if (!result.code.empty()) body["code"] = result.code;
   if (!result.request_id.is_null()) body["id"] = result.request_id;
   const auto now = std::chrono::system_clock::now();
-  body["at"] = format_rfc3339(now);
+  body["at"] = format_rfc3339_ms(now);
   Message m;
   m.topic = settings_->result_topic;
-  m.payload = text_of(body);
+  m.payload = dump_json(body);
   m.qos = 1;
   m.received_at = now;
   ingress->ingest(Source::device(name_), std::move(m));
@@ -153,35 +140,26 @@ void IrTcpDevice::try_connect() {
   std::string why;
   if (connection_.connect(settings_->host, settings_->port, settings_->connect_timeout, why)) {
     online_ = true;
-    connected_at_ = SteadyClock::now();
-    connect_failures_ = 0;
-    last_connect_error_.clear();
+    reconnect_.connected(SteadyClock::now());
     spdlog::info("IR blaster connected. device={} address={}", name_, settings_->address());
     return;
   }
-  if (stopping_) return;
-  ++connect_failures_;
-  const bool news = why != last_connect_error_;
-  last_connect_error_ = why;
-  const Duration delay = backoff_.next();
-  next_connect_ = SteadyClock::now() + delay;
+  if (worker_.stopping()) return;
+  bool news = false;
+  const Duration delay = reconnect_.failed(why, SteadyClock::now(), news);
   if (news)
     spdlog::warn("IR blaster unreachable. device={} address={} error=\"{}\" retry_in={}", name_, settings_->address(),
                  why, format_for_people(delay));
   else
     spdlog::debug("IR blaster still unreachable. device={} address={} error=\"{}\" attempts={} retry_in={}", name_,
-                  settings_->address(), why, connect_failures_, format_for_people(delay));
+                  settings_->address(), why, reconnect_.failures(), format_for_people(delay));
 }
 
 void IrTcpDevice::lost_connection(const std::string& why) {
   connection_.close();
   online_ = false;
-  const auto uptime = std::chrono::duration_cast<Duration>(SteadyClock::now() - connected_at_);
   // A connection that stayed up a while reconnects at once; a flapping one backs off.
-  backoff_.connection_ended(uptime);
-  const bool stable = uptime >= settings_->reconnect.stable_after;
-  next_connect_ = SteadyClock::now() + (stable ? Duration(0) : backoff_.next());
-  last_connect_error_ = why;
+  reconnect_.lost(why, SteadyClock::now());
   spdlog::warn("IR blaster connection lost. device={} address={} error=\"{}\"", name_, settings_->address(), why);
 }
 
@@ -286,10 +264,10 @@ void IrTcpDevice::execute(const IrRequest& request) {
 void IrTcpDevice::run() {
   spdlog::debug("IR device started. device={} address={} codes={}", name_, settings_->address(),
                 settings_->code_names());
-  next_connect_ = SteadyClock::now();
-  while (!stopping_) {
+  reconnect_.start(SteadyClock::now());
+  while (!worker_.stopping()) {
     publish_pending_results();
-    if (!connection_.is_open() && SteadyClock::now() >= next_connect_) {
+    if (!connection_.is_open() && reconnect_.due(SteadyClock::now())) {
       try_connect();
       continue;
     }
@@ -311,7 +289,7 @@ void IrTcpDevice::run() {
                             " ago, older than the device's ttl of " + format_duration(settings_->ttl) +
                             (connection_.is_open() ? std::string()
                                                    : " while waiting for the iTach at " + settings_->address() +
-                                                         " (" + last_connect_error_ + ")") +
+                                                         " (" + reconnect_.last_error() + ")") +
                             "; it was not sent",
                         Duration(0)};
       spdlog::warn("IR command expired. device={} code=\"{}\" reason=\"{}\"", name_, request->code, refusal.message);
@@ -330,16 +308,16 @@ void IrTcpDevice::run() {
     }
     // Idle (or waiting for the connection): sleep until something happens.
     auto wake_at = SteadyClock::now() + std::chrono::seconds(1);
-    if (!connection_.is_open()) wake_at = std::min(wake_at, next_connect_);
+    if (!connection_.is_open()) wake_at = std::min(wake_at, reconnect_.next_attempt());
     if (request) {
       const auto expires = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
                                                     request->issued_at + settings_->ttl - wall_now);
       wake_at = std::min(wake_at, expires + std::chrono::milliseconds(1));
     }
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - SteadyClock::now()).count();
-    pollfd fds[2] = {{waker_.fd(), POLLIN, 0}, {connection_.fd(), POLLIN, 0}};
+    pollfd fds[2] = {{worker_.waker().fd(), POLLIN, 0}, {connection_.fd(), POLLIN, 0}};
     const int n = ::poll(fds, connection_.is_open() ? 2 : 1, static_cast<int>(std::max<long long>(0, ms)));
-    if (n > 0 && (fds[0].revents & POLLIN)) waker_.clear();
+    if (n > 0 && (fds[0].revents & POLLIN)) worker_.waker().clear();
     if (n > 0 && connection_.is_open() && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) drain_replies();
   }
   connection_.close();

@@ -14,16 +14,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 
+#include "common/reconnect_timer.hpp"
+#include "common/worker_thread.hpp"
 #include "config/config.hpp"
 #include "core/device.hpp"
 #include "ir_tcp/ir_request.hpp"
 #include "ir_tcp/ir_sender.hpp"
 #include "ir_tcp/ir_settings.hpp"
 #include "ir_tcp/itach_connection.hpp"
-#include "mqtt/backoff.hpp"
-#include "common/waker.hpp"
 
 namespace edgebridge {
 
@@ -65,11 +64,8 @@ class IrTcpDevice final : public DeviceEndpoint {
 
   const std::string name_;
   const std::shared_ptr<const IrTcpSettings> settings_;
-  std::atomic<Ingress*> ingress_{nullptr};
-  std::atomic<bool> stopping_{false};
   std::atomic<bool> online_{false};
-  std::thread thread_;
-  Waker waker_;
+  WorkerThread worker_;
   Counters counters_;
 
   std::mutex mu_;                     // guards requests_ and results_
@@ -79,11 +75,7 @@ class IrTcpDevice final : public DeviceEndpoint {
   // Worker thread only.
   ItachConnection connection_;
   IrSafety safety_;
-  Backoff backoff_;
-  std::chrono::steady_clock::time_point next_connect_{};
-  std::chrono::steady_clock::time_point connected_at_{};
-  std::string last_connect_error_;
-  int connect_failures_ = 0;
+  ReconnectTimer reconnect_;
   int next_sendir_id_ = 1;
   struct Pending {  // sends with an unknown outcome, by sendir id, for late completeir
     std::string code;

@@ -24,11 +24,10 @@
 #include <thread>
 
 #include "modbus/bus_connection.hpp"
-#include "mqtt/backoff.hpp"
+#include "core/backoff.hpp"
+#include "core/clocks.hpp"
 
 namespace edgebridge::modbus {
-
-using SteadyClock = std::chrono::steady_clock;
 
 // What the bus drives: a device on it. Called on the bus thread only.
 class BusMember {

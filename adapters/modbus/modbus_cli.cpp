@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "modbus/bus_connection.hpp"
+#include "core/json_text.hpp"
 #include "modbus/bus_load.hpp"
 #include "loader/loader.hpp"
 #include "modbus/modbus_kind.hpp"
@@ -119,7 +120,7 @@ int read_command(const ReadOptions& o, const DeviceCatalog& catalog) {
       }
       const std::uint16_t* at = words.data() + (spec.address - request.start);
       std::cout << "  " << hex_words(at, spec.span(), is_bit_table(spec.table)) << "  = "
-                << decode_value(spec, at).dump();
+                << dump_json(decode_value(spec, at));
       if (!spec.unit.empty()) std::cout << " " << spec.unit;
       std::cout << "\n";
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/echo.hpp"
+#include "core/json_text.hpp"
 #include "modbus/value_codec.hpp"
 
 namespace edgebridge::modbus {
@@ -97,7 +98,7 @@ std::string ModbusDevice::meta_payload() const {
     regs[r.name] = e;
   }
   doc["registers"] = regs;
-  return doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return dump_json(doc);
 }
 
 void ModbusDevice::set_status(Status s) {
@@ -147,7 +148,7 @@ void ModbusDevice::report_error(const std::string& key, const std::vector<std::s
   doc["kind"] = to_string(r.outcome);
   if (r.outcome == Outcome::exception) doc["exception"] = r.exception_code;
   doc["error"] = text;
-  publish(settings_->errors_topic, doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), false);
+  publish(settings_->errors_topic, dump_json(doc), false);
 }
 
 void ModbusDevice::polls_skipped(std::uint64_t count) {
@@ -293,7 +294,7 @@ void ModbusDevice::write(BusConnection* link, const std::string& link_error, Wri
   if (r.outcome == Outcome::ok) {
     ++counters_.commands_ok;
     spdlog::info("Modbus register written. device={} register={} value={}", name_, command.register_name,
-                 command.value.dump());
+                 dump_json(command.value));
     publish_result(command, "ok", "");
   } else {
     ++counters_.commands_failed;

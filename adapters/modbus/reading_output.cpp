@@ -1,5 +1,7 @@
 #include "modbus/reading_output.hpp"
 
+#include "core/json_text.hpp"
+
 #include <cmath>
 
 namespace edgebridge::modbus {
@@ -36,7 +38,7 @@ std::vector<Reading> ChangeFilter::select(std::vector<Reading> poll) {
 
 std::string plain_text(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
-  return value.dump();
+  return dump_json(value);
 }
 
 std::vector<Message> reading_messages(const ModbusSettings& settings, WallClock::time_point ts,
@@ -57,7 +59,7 @@ std::vector<Message> reading_messages(const ModbusSettings& settings, WallClock:
     nlohmann::ordered_json doc;
     doc["ts"] = format_rfc3339_ms(ts);
     for (const auto& r : readings) doc[settings.registers[r.index].name] = r.value;
-    out.push_back(message(settings.topic, doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)));
+    out.push_back(message(settings.topic, dump_json(doc)));
   }
   if (settings.output.per_register) {
     for (const auto& r : readings)

@@ -1,5 +1,7 @@
 #include "modbus/value_codec.hpp"
 
+#include "core/json_text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -106,7 +108,7 @@ std::optional<std::string> expand_order(const std::string& text, ValueType type,
 
 std::string format_number(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
-  return nlohmann::json(v).dump();
+  return dump_json(nlohmann::json(v));
 }
 
 int effective_decimals(const RegisterSpec& spec) {

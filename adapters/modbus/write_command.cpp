@@ -4,6 +4,7 @@
 
 #include "core/echo.hpp"
 #include "core/json_limits.hpp"
+#include "core/json_text.hpp"
 #include "modbus/value_codec.hpp"
 
 namespace edgebridge::modbus {
@@ -157,7 +158,7 @@ std::string result_payload(const std::string& device, const std::string& registe
   if (!id.is_null()) out["id"] = echo_json(id);
   out["status"] = status;
   if (!error.empty()) out["error"] = error;
-  return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return dump_json(out);
 }
 
 }  // namespace edgebridge::modbus

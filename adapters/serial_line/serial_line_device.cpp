@@ -6,16 +6,13 @@
 #include <algorithm>
 
 #include "common/command_time.hpp"
-
+#include "core/json_text.hpp"
 #include "core/text.hpp"
 
 namespace edgebridge {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kMaxQueuedWrites = 16;
-
-std::string text_of(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 }  // namespace
 
@@ -24,21 +21,16 @@ SerialLineDevice::SerialLineDevice(const DeviceConfig& device, std::shared_ptr<c
       topic_(device.topic),
       settings_(std::move(settings)),
       framer_(settings_->delimiter, settings_->max_line),
-      backoff_(settings_->reopen) {}
+      reopen_(settings_->reopen, ReconnectTimer::AfterStable::backoff) {}
 
 SerialLineDevice::~SerialLineDevice() { stop(); }
 
 void SerialLineDevice::start(Ingress& ingress) {
-  if (thread_.joinable()) return;
-  ingress_ = &ingress;
-  stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  worker_.start(ingress, [this] { run(); });
 }
 
 void SerialLineDevice::stop() {
-  stopping_ = true;
-  waker_.notify();
-  if (thread_.joinable()) thread_.join();
+  worker_.stop();
 }
 
 std::vector<std::pair<std::string, double>> SerialLineDevice::metrics() const {
@@ -77,7 +69,7 @@ void SerialLineDevice::refuse_write(const std::string& error, const std::string&
   std::lock_guard<std::mutex> lock(mu_);
   outbound_.push_back({settings_->write_result_topic,
                        {{"ok", false}, {"status", "refused"}, {"error", error}, {"message", message}}});
-  waker_.notify();
+  worker_.wake();
 }
 
 Delivery SerialLineDevice::queue_write(const std::string& payload, std::chrono::system_clock::time_point received_at,
@@ -109,7 +101,7 @@ Delivery SerialLineDevice::queue_write(const std::string& payload, std::chrono::
     std::lock_guard<std::mutex> lock(mu_);
     if (writes_.size() < kMaxQueuedWrites) {
       writes_.push_back({std::move(data), received_at});
-      waker_.notify();
+      worker_.wake();
       return Delivery::ok;
     }
   }
@@ -119,13 +111,13 @@ Delivery SerialLineDevice::queue_write(const std::string& payload, std::chrono::
 // ---- worker thread ----------------------------------------------------------
 
 void SerialLineDevice::publish(const std::string& topic, nlohmann::json body, int qos, bool retain) {
-  Ingress* ingress = ingress_.load();
+  Ingress* ingress = worker_.ingress();
   if (!ingress) return;
   Message m;
   m.topic = topic;
   m.received_at = std::chrono::system_clock::now();
-  if (!body.contains("ts")) body["ts"] = format_rfc3339(m.received_at);
-  m.payload = text_of(body);
+  if (!body.contains("ts")) body["ts"] = format_rfc3339_ms(m.received_at);
+  m.payload = dump_json(body);
   m.qos = qos;
   m.retain = retain;
   ingress->ingest(Source::device(name_), std::move(m));
@@ -144,31 +136,26 @@ void SerialLineDevice::try_open() {
   std::string why;
   if (port_.open(settings_->port, settings_->serial, why)) {
     online_ = true;
-    opened_at_ = SteadyClock::now();
-    last_open_error_.clear();
+    reopen_.connected(SteadyClock::now());
     framer_.reset();
     spdlog::info("Serial port open. device={} port={} settings={} parser={}", name_, settings_->port,
                  settings_->serial.text(), settings_->parser_name);
     return;
   }
-  const Duration delay = backoff_.next();
-  next_open_ = SteadyClock::now() + delay;
-  if (why != last_open_error_)
+  bool news = false;
+  const Duration delay = reopen_.failed(why, SteadyClock::now(), news);
+  if (news)
     spdlog::warn("Serial port unavailable. device={} port={} error=\"{}\" retry_in={}", name_, settings_->port, why,
                  format_for_people(delay));
   else
     spdlog::debug("Serial port still unavailable. device={} port={} error=\"{}\" retry_in={}", name_, settings_->port,
                   why, format_for_people(delay));
-  last_open_error_ = why;
 }
 
 void SerialLineDevice::lost_port(const std::string& why) {
   port_.close();
   online_ = false;
-  const auto uptime = std::chrono::duration_cast<Duration>(SteadyClock::now() - opened_at_);
-  backoff_.connection_ended(uptime);
-  next_open_ = SteadyClock::now() + backoff_.next();
-  last_open_error_ = why;
+  reopen_.lost(why, SteadyClock::now());
   if (framer_.buffered() > 0) spdlog::debug("Partial line dropped with the port. device={} bytes={}", name_, framer_.buffered());
   framer_.reset();
   spdlog::warn("Serial port lost. device={} port={} error=\"{}\"", name_, settings_->port, why);
@@ -258,7 +245,7 @@ void SerialLineDevice::do_writes() {
       ++writes_expired_;
       const std::string message = "dropped: it waited " + format_for_people(age) + ", longer than the ttl of " +
                                   format_duration(settings_->ttl) +
-                                  (port_.is_open() ? std::string() : " (the port is unavailable: " + last_open_error_ + ")");
+                                  (port_.is_open() ? std::string() : " (the port is unavailable: " + reopen_.last_error() + ")");
       spdlog::warn("Serial write expired. device={} reason=\"{}\"", name_, message);
       publish(settings_->write_result_topic, {{"ok", false}, {"status", "expired"}, {"error", "expired"}, {"message", message}},
               1, false);
@@ -280,17 +267,17 @@ void SerialLineDevice::do_writes() {
 }
 
 void SerialLineDevice::run() {
-  next_open_ = SteadyClock::now();
-  while (!stopping_) {
+  reopen_.start(SteadyClock::now());
+  while (!worker_.stopping()) {
     publish_pending();
-    if (!port_.is_open() && SteadyClock::now() >= next_open_) try_open();
+    if (!port_.is_open() && reopen_.due(SteadyClock::now())) try_open();
     do_writes();
     auto wake_at = SteadyClock::now() + std::chrono::seconds(1);
-    if (!port_.is_open()) wake_at = std::min(wake_at, next_open_);
+    if (!port_.is_open()) wake_at = std::min(wake_at, reopen_.next_attempt());
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - SteadyClock::now()).count();
-    pollfd fds[2] = {{waker_.fd(), POLLIN, 0}, {port_.fd(), POLLIN, 0}};
+    pollfd fds[2] = {{worker_.waker().fd(), POLLIN, 0}, {port_.fd(), POLLIN, 0}};
     const int n = ::poll(fds, port_.is_open() ? 2 : 1, static_cast<int>(std::max<long long>(0, ms)));
-    if (n > 0 && (fds[0].revents & POLLIN)) waker_.clear();
+    if (n > 0 && (fds[0].revents & POLLIN)) worker_.waker().clear();
     if (n > 0 && port_.is_open()) {
       const auto events = fds[1].revents;
       if (events & POLLIN) read_port();  // what arrived before a hang-up still counts

@@ -13,15 +13,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 
+#include "common/reconnect_timer.hpp"
+#include "common/worker_thread.hpp"
 #include "config/config.hpp"
 #include "core/device.hpp"
 #include "serial_line/line_framer.hpp"
-#include "mqtt/backoff.hpp"
 #include "serial_line/serial_line_settings.hpp"
 #include "serial_line/serial_port.hpp"
-#include "common/waker.hpp"
 
 namespace edgebridge {
 
@@ -63,11 +62,8 @@ class SerialLineDevice final : public DeviceEndpoint {
   const std::string name_;
   const std::string topic_;
   const std::shared_ptr<const SerialLineSettings> settings_;
-  std::atomic<Ingress*> ingress_{nullptr};
-  std::atomic<bool> stopping_{false};
   std::atomic<bool> online_{false};
-  std::thread thread_;
-  Waker waker_;
+  WorkerThread worker_;
 
   std::atomic<std::uint64_t> lines_ok_{0}, lines_bad_{0}, lines_ignored_{0};
   std::atomic<std::uint64_t> writes_ok_{0}, writes_rejected_{0}, writes_failed_{0}, writes_expired_{0};
@@ -79,10 +75,7 @@ class SerialLineDevice final : public DeviceEndpoint {
   // Worker thread only.
   SerialPort port_;
   LineFramer framer_;
-  Backoff backoff_;
-  std::chrono::steady_clock::time_point next_open_{};
-  std::chrono::steady_clock::time_point opened_at_{};
-  std::string last_open_error_;
+  ReconnectTimer reopen_;
   std::map<std::string, std::uint64_t> bad_by_kind_;
   double error_tokens_ = 0;
   std::chrono::steady_clock::time_point error_tokens_at_{};

@@ -10,6 +10,7 @@
 
 #include "config/diagnostics.hpp"
 #include "config/units.hpp"
+#include "core/backoff.hpp"
 
 namespace edgebridge {
 
@@ -44,11 +45,6 @@ struct TopicMapping {
 enum class MqttProtocol { automatic, v5, v311 };
 const char* to_string(MqttProtocol p);
 
-struct ReconnectPolicy {
-  Duration min_delay{1000};      // first retry after at least this long
-  Duration max_delay{60'000};    // backoff never exceeds this
-  Duration stable_after{60'000}; // connected this long → backoff starts over
-};
 
 struct TlsConfig {
   std::string ca_file;    // PEM: the CA(s) that signed the server certificate

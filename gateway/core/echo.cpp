@@ -1,5 +1,7 @@
 #include "core/echo.hpp"
 
+#include "core/json_text.hpp"
+
 namespace edgebridge {
 
 std::string echo_text(std::string_view text, std::size_t limit) {
@@ -26,7 +28,7 @@ nlohmann::json echo_json(const nlohmann::json& value, std::size_t limit) {
     return s.size() <= limit ? value : nlohmann::json(echo_text(s, limit));
   }
   if (!value.is_object() && !value.is_array()) return value;  // null, boolean, number: short
-  const std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string text = dump_json(value);
   return text.size() <= limit ? value : nlohmann::json(echo_text(text, limit));
 }
 

@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace edgebridge {
+#include "core/clocks.hpp"
 
-using WallClock = std::chrono::system_clock;
+namespace edgebridge {
 
 // "2026-03-01T12:00:00.123Z"
 std::string format_rfc3339_ms(WallClock::time_point t);

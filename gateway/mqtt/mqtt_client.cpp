@@ -19,7 +19,7 @@
 #include <unordered_map>
 
 #include "config/units.hpp"
-#include "mqtt/backoff.hpp"
+#include "core/backoff.hpp"
 #include "mqtt/connect_job.hpp"
 #include "mqtt/echo_filter.hpp"
 #include "mqtt/mosquitto_words.hpp"

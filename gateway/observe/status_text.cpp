@@ -6,6 +6,7 @@
 
 #include "config/units.hpp"
 #include "core/echo.hpp"
+#include "core/json_text.hpp"
 
 namespace edgebridge {
 namespace {
@@ -38,7 +39,7 @@ std::string text_of(const nlohmann::json& j, const char* key, const std::string&
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
   if (it->is_string()) return echo_text(it->get_ref<const std::string&>(), kShownText);
-  return echo_text(it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kShownText);
+  return echo_text(dump_json(*it), kShownText);
 }
 
 // A count: a whole number from 0 up; anything else is 0.
@@ -65,7 +66,7 @@ std::string seconds_text(double seconds) {
 }
 
 std::string number_text(const nlohmann::json& v) {
-  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
+  if (v.is_number_integer() || v.is_number_unsigned()) return dump_json(v);
   if (v.is_number_float()) {
     const double d = v.get<double>();
     if (std::fabs(d) < 1e15 && d == static_cast<double>(static_cast<std::int64_t>(d)))
@@ -73,7 +74,7 @@ std::string number_text(const nlohmann::json& v) {
     return fmt::format("{:.3g}", d);
   }
   return echo_text(v.is_string() ? v.get_ref<const std::string&>()
-                                 : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                 : dump_json(v),
                    kShownText);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/clocks.hpp"
 #include "outbox/quarantine.hpp"
 #include "outbox/queue_impl.hpp"
 #include "outbox/schema.hpp"
@@ -13,10 +14,6 @@ namespace edgebridge {
 using namespace std::chrono_literals;
 
 namespace {
-
-std::int64_t to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 constexpr std::size_t idx(DropReason r) { return static_cast<std::size_t>(r); }
 
@@ -286,7 +283,7 @@ void Committer::attempt(std::vector<WriterOp>& batch, bool with_inserts, bool sw
 }
 
 void Committer::apply_resolutions(std::vector<WriterOp>& batch, Deltas& deltas) {
-  const std::int64_t now_ms = to_ms(options_.clock());
+  const std::int64_t now_ms = to_epoch_ms(options_.clock());
   std::unordered_map<QueueImpl*, std::vector<std::int64_t>> acked;
   for (const WriterOp& op : batch) {
     if (op.kind != WriterOp::Kind::resolve) continue;
@@ -305,7 +302,7 @@ void Committer::apply_resolutions(std::vector<WriterOp>& batch, Deltas& deltas) 
 }
 
 void Committer::insert_rows(std::vector<WriterOp>& batch, bool with_inserts, Deltas& deltas) {
-  const std::int64_t now_ms = to_ms(options_.clock());
+  const std::int64_t now_ms = to_epoch_ms(options_.clock());
   std::vector<QueueImpl*> touched;
   for (WriterOp& op : batch) {
     if (op.kind != WriterOp::Kind::insert) continue;
@@ -342,7 +339,7 @@ void Committer::insert_rows(std::vector<WriterOp>& batch, bool with_inserts, Del
 }
 
 bool Committer::anything_expired() {
-  const std::int64_t now_ms = to_ms(options_.clock());
+  const std::int64_t now_ms = to_epoch_ms(options_.clock());
   for (QueueImpl* q : queues_) {
     const std::int64_t ttl = q->limits().ttl.count();
     const QueueImpl::TableState s = q->table_state();
@@ -352,7 +349,7 @@ bool Committer::anything_expired() {
 }
 
 void Committer::sweep_expired(Deltas& deltas) {
-  const std::int64_t now_ms = to_ms(options_.clock());
+  const std::int64_t now_ms = to_epoch_ms(options_.clock());
   for (QueueImpl* q : queues_) {
     QueueTable* t = table_for(*q);
     if (t == nullptr) continue;

@@ -2,16 +2,12 @@
 
 #include <stdexcept>
 
+#include "core/clocks.hpp"
 #include "outbox/schema.hpp"
 
 namespace edgebridge {
 
 namespace {
-
-std::chrono::system_clock::time_point from_ms(std::int64_t ms) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::milliseconds(ms)));
-}
 
 // " AND ..." for the selection; `bind` binds its parameters from index `first`.
 std::string where(const DeadLetterSelection& which) {
@@ -64,8 +60,8 @@ std::vector<DeadLetterRow> list_dead_letters(const std::string& path, const Dead
       r.payload = s.blob(3);
       r.qos = static_cast<int>(s.int64(4));
       r.retain = s.int64(5) != 0;
-      r.received_at = from_ms(s.int64(6));
-      r.failed_at = from_ms(s.int64(7));
+      r.received_at = from_epoch_ms(s.int64(6));
+      r.failed_at = from_epoch_ms(s.int64(7));
       r.reason = s.text(8);
       r.reason_code = static_cast<int>(s.int64(9));
       r.attempts = static_cast<int>(s.int64(10));

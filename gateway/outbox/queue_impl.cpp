@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/clocks.hpp"
 #include "outbox/log_limiter.hpp"
 #include "outbox/schema.hpp"
 #include "outbox/writer.hpp"
@@ -12,15 +13,6 @@
 namespace edgebridge {
 
 namespace {
-
-std::int64_t to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::chrono::system_clock::time_point from_ms(std::int64_t ms) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::milliseconds(ms)));
-}
 
 LogLimiter& read_log() {
   static LogLimiter limiter;
@@ -130,7 +122,7 @@ std::int64_t QueueImpl::settled_upto() const {
 }
 
 OutboxCounters QueueImpl::counters() const {
-  const std::int64_t now_ms = to_ms(writer_.now());
+  const std::int64_t now_ms = to_epoch_ms(writer_.now());
   std::lock_guard<std::mutex> lock(m_);
   OutboxCounters c = totals_;
   c.pending = pending_count_;
@@ -277,7 +269,7 @@ std::vector<OutboxRow> QueueImpl::select_after(std::int64_t after_id, std::size_
       row.message.payload = read_stmt_.blob(2);
       row.message.qos = static_cast<int>(read_stmt_.int64(3));
       row.message.retain = read_stmt_.int64(4) != 0;
-      row.message.received_at = from_ms(read_stmt_.int64(5));
+      row.message.received_at = from_epoch_ms(read_stmt_.int64(5));
       rows.push_back(std::move(row));
     }
   } catch (const sql::Error& e) {
@@ -307,10 +299,10 @@ std::vector<OutboxRow> QueueImpl::read_after(std::int64_t after_id, std::size_t 
   std::int64_t cutoff = std::numeric_limits<std::int64_t>::min();
   {
     std::lock_guard<std::mutex> lock(m_);
-    if (limits_.ttl.count() > 0) cutoff = to_ms(writer_.now()) - limits_.ttl.count();
+    if (limits_.ttl.count() > 0) cutoff = to_epoch_ms(writer_.now()) - limits_.ttl.count();
   }
   const auto expired = std::remove_if(rows.begin(), rows.end(),
-                                      [&](const OutboxRow& r) { return to_ms(r.message.received_at) < cutoff; });
+                                      [&](const OutboxRow& r) { return to_epoch_ms(r.message.received_at) < cutoff; });
   if (expired != rows.end()) {
     rows.erase(expired, rows.end());
     writer_.request_sweep();  // deleted and counted by the writer's sweep

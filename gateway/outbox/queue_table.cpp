@@ -1,14 +1,11 @@
 #include "outbox/queue_table.hpp"
 
+#include "core/clocks.hpp"
 #include "outbox/schema.hpp"
 
 namespace edgebridge {
 
 namespace {
-
-std::int64_t to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
 
 constexpr std::size_t idx(DropReason r) { return static_cast<std::size_t>(r); }
 constexpr std::size_t idx(DeadLetterReason r) { return static_cast<std::size_t>(r); }
@@ -94,7 +91,7 @@ void QueueTable::insert(std::int64_t id, const Message& m, std::size_t bytes, Qu
   insert_.bind_blob(3, m.payload);
   insert_.bind(4, m.qos);
   insert_.bind(5, m.retain ? 1 : 0);
-  insert_.bind(6, to_ms(m.received_at));
+  insert_.bind(6, to_epoch_ms(m.received_at));
   insert_.run();
   d.count += 1;
   d.bytes += static_cast<std::int64_t>(bytes);
@@ -102,7 +99,7 @@ void QueueTable::insert(std::int64_t id, const Message& m, std::size_t bytes, Qu
   d.bytes_written += bytes;
   d.rows_changed = true;
   d.inserted_max_id = std::max(d.inserted_max_id, id);
-  d.inserted_oldest_ms = std::min(d.inserted_oldest_ms, to_ms(m.received_at));
+  d.inserted_oldest_ms = std::min(d.inserted_oldest_ms, to_epoch_ms(m.received_at));
 }
 
 void QueueTable::delete_acked(const std::vector<std::int64_t>& ids, QueueDelta& d) {
@@ -159,7 +156,7 @@ void QueueTable::insert_dead_letter(const Message& m, const DeadLetter& why, std
   insert_dead_.bind_blob(3, m.payload);
   insert_dead_.bind(4, m.qos);
   insert_dead_.bind(5, m.retain ? 1 : 0);
-  insert_dead_.bind(6, to_ms(m.received_at));
+  insert_dead_.bind(6, to_epoch_ms(m.received_at));
   insert_dead_.bind(7, now_ms);
   insert_dead_.bind_text(8, reason);
   insert_dead_.bind(9, why.reason_code);

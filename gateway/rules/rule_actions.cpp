@@ -1,7 +1,7 @@
 #include "rules/rule_actions.hpp"
 
+#include "core/json_text.hpp"
 #include "core/topic_names.hpp"
-#include "rules/json_text.hpp"
 
 namespace edgebridge::rules {
 

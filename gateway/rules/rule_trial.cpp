@@ -1,7 +1,7 @@
 #include "rules/rule_trial.hpp"
 
+#include "core/json_text.hpp"
 #include "routing/topic_trie.hpp"
-#include "rules/json_text.hpp"
 
 namespace edgebridge::rules {
 

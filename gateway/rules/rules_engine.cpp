@@ -5,8 +5,9 @@
 #include <algorithm>
 
 #include "core/build_info.hpp"
+#include "core/clocks.hpp"
+#include "core/json_text.hpp"
 #include "routing/topic_trie.hpp"
-#include "rules/json_text.hpp"
 #include "rules/rule_actions.hpp"
 
 namespace edgebridge {
@@ -31,10 +32,6 @@ struct ChainGuard {
 std::optional<std::string> client_id_of(const Source& source) {
   if (source.kind == SourceKind::local) return std::nullopt;  // the local broker does not tell us
   return source.name;
-}
-
-std::int64_t to_ms(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 // Logs the first few of a repeated warning, then every 1000th.
@@ -132,7 +129,7 @@ void RulesEngine::stop() {
   if (timer_.joinable()) timer_.join();
 }
 
-std::int64_t RulesEngine::now_ms() const { return to_ms(options_.clock()); }
+std::int64_t RulesEngine::now_ms() const { return to_epoch_ms(options_.clock()); }
 
 void RulesEngine::run_timer() {
   std::unique_lock<std::mutex> lock(timer_mu_);
@@ -276,7 +273,7 @@ void RulesEngine::fire(Runtime& rt, const Source& source, const Message& message
   const rules::Selected selected = rules::evaluate_select(*rule.statement, input);
   spdlog::info("Rule fired. rule={} topic={} actions={} count={}", rule.name, message.topic, rule.actions.size(), n);
   const auto now = options_.clock();
-  rt.last_fired_ms = to_ms(now);
+  rt.last_fired_ms = to_epoch_ms(now);
   for (const auto& action : rule.actions) {
     const rules::PlannedAction planned = rules::plan_action(action, input, selected, message, now);
     std::string why;
@@ -294,7 +291,7 @@ void RulesEngine::run_error_action(Runtime& rt, const std::string& action, const
   const RuleAction& handler = rule.error_action ? *rule.error_action : rules::default_error_action();
   rules::Selected report;
   report.json = rules::error_document(rule.name, action, error, input, source, input.timestamp_ms);
-  report.payload = rules::dump_json(report.json);
+  report.payload = dump_json(report.json);
   const rules::PlannedAction planned = rules::plan_action(handler, input, report, message, options_.clock());
   std::string why;
   if (rules::run_action(planned, rule.name, effects_, why) == Delivery::ok) return;

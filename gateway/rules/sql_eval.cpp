@@ -7,7 +7,7 @@
 #include <random>
 
 #include "core/json_limits.hpp"
-#include "rules/json_text.hpp"
+#include "core/json_text.hpp"
 #include "rules/sql_functions.hpp"
 
 namespace edgebridge::rules {

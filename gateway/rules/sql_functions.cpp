@@ -16,7 +16,7 @@
 #include <random>
 
 #include "core/json_limits.hpp"
-#include "rules/json_text.hpp"
+#include "core/json_text.hpp"
 #include "rules/sql_eval.hpp"
 #include "rules/sql_regex.hpp"
 #include "rules/sql_time.hpp"

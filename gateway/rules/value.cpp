@@ -1,11 +1,12 @@
 #include "rules/value.hpp"
 
+#include "core/json_text.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 
-#include "rules/json_text.hpp"
 
 namespace edgebridge::rules {
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "core/json_limits.hpp"
+#include "core/json_text.hpp"
 #include "expand_input.hpp"
-#include "rules/json_text.hpp"
 #include "rules/sql_eval.hpp"
 #include "rules/sql_parser.hpp"
 

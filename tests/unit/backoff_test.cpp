@@ -1,10 +1,11 @@
 #include <catch2/catch.hpp>
 
-#include "mqtt/backoff.hpp"
+#include "core/backoff.hpp"
 #include "mqtt/echo_filter.hpp"
 
 using namespace edgebridge;
 using namespace std::chrono_literals;
+using Duration = std::chrono::milliseconds;
 
 TEST_CASE("reconnect delays grow with decorrelated jitter and stay within min and max", "[backoff]") {
   ReconnectPolicy policy{Duration(1000), Duration(60'000), Duration(60'000)};

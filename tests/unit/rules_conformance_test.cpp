@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "routing/topic_trie.hpp"
-#include "rules/json_text.hpp"
+#include "core/json_text.hpp"
 #include "rules/sql_eval.hpp"
 #include "rules/sql_parser.hpp"
 #include "rules/substitution.hpp"

@@ -1,8 +1,11 @@
-#include "mqtt/backoff.hpp"
+#include "core/backoff.hpp"
 
 #include <algorithm>
 
 namespace edgebridge {
+namespace {
+using Duration = std::chrono::milliseconds;
+}  // namespace
 
 Backoff::Backoff(ReconnectPolicy policy, std::uint64_t seed)
     : policy_(policy), rng_(seed), previous_(policy.min_delay) {
