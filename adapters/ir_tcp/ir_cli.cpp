@@ -12,7 +12,7 @@
 #include "ir_tcp/ir_tcp_kind.hpp"
 #include "ir_tcp/itach_reply.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 namespace {
 
 struct IrSendOptions {
@@ -86,4 +86,4 @@ void add_ir_cli(CLI::App& root, const DeviceCatalog& catalog, int& exit_code) {
   send->callback([options, &catalog, &exit_code] { exit_code = ir_send(*options, catalog); });
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

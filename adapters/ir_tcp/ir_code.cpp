@@ -6,7 +6,7 @@
 
 #include "core/text.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 namespace {
 
 // A decimal number of at most 9 digits; nullopt otherwise.
@@ -209,4 +209,4 @@ std::optional<IrCode> parse_ir_code(const std::string& text, std::string& why) {
   return parse_pronto(t, why);
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 struct IrConnector {
   int module = 1;
@@ -69,4 +69,4 @@ std::optional<IrCode> parse_pronto(const std::string& text, std::string& why);
 // Either format: text starting with "sendir" is sendir, otherwise Pronto.
 std::optional<IrCode> parse_ir_code(const std::string& text, std::string& why);
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

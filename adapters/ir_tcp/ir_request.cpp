@@ -10,7 +10,7 @@
 #include "core/json_text.hpp"
 #include "core/text.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 namespace {
 
 bool valid_name(const std::string& s) {
@@ -182,4 +182,4 @@ void IrSafety::record_played(const std::string& code, Steady steady_now) {
   last_code_ = code;
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

@@ -23,7 +23,7 @@
 #include "core/message.hpp"
 #include "ir_tcp/ir_settings.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 struct IrRequest {
   std::string code;
@@ -69,4 +69,4 @@ class IrSafety {
   std::string last_code_;
 };
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

@@ -5,7 +5,7 @@
 #include "common/command_time.hpp"
 #include "ir_tcp/itach_reply.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 const char* to_string(SendStatus s) {
   switch (s) {
@@ -117,4 +117,4 @@ SendOutcome send_ir_code(ItachConnection& connection, const IrCode& code, int re
   }
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

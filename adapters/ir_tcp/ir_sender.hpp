@@ -18,7 +18,7 @@
 #include "ir_tcp/ir_code.hpp"
 #include "ir_tcp/itach_connection.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 enum class SendStatus {
   ok,        // completeir with our id
@@ -53,4 +53,4 @@ SendOutcome send_ir_code(ItachConnection& connection, const IrCode& code, int re
                          const std::function<int()>& next_id,
                          const std::function<void(const std::string&)>& unsolicited = {});
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

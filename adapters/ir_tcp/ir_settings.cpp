@@ -1,6 +1,6 @@
 #include "ir_tcp/ir_settings.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 const IrCode* IrTcpSettings::find(const std::string& name) const {
   auto it = codes.find(name);
@@ -19,4 +19,4 @@ std::string IrTcpSettings::code_names() const {
   return out;
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

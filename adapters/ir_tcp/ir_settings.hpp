@@ -10,7 +10,7 @@
 #include "config/config.hpp"
 #include "ir_tcp/ir_code.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 struct IrTcpSettings final : DeviceSettings {
   std::string host;
@@ -38,4 +38,4 @@ struct IrTcpSettings final : DeviceSettings {
   std::string address() const { return host + ":" + std::to_string(port); }
 };
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

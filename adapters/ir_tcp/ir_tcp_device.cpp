@@ -7,7 +7,7 @@
 #include "core/json_text.hpp"
 #include "ir_tcp/itach_reply.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 IrTcpDevice::IrTcpDevice(const DeviceConfig& device, std::shared_ptr<const IrTcpSettings> settings)
     : name_(device.name),
       settings_(std::move(settings)),
@@ -334,4 +334,4 @@ void IrTcpDevice::run() {
   spdlog::debug("IR device stopped. device={}", name_);
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

@@ -24,7 +24,7 @@
 #include "ir_tcp/ir_settings.hpp"
 #include "ir_tcp/itach_connection.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 class IrTcpDevice final : public DeviceEndpoint {
  public:
@@ -84,4 +84,4 @@ class IrTcpDevice final : public DeviceEndpoint {
   std::map<int, Pending> unknown_outcomes_;
 };
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

@@ -12,7 +12,7 @@
 #include "ir_tcp/ir_tcp_device.hpp"
 #include "common/retry_policy.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 namespace {
 
 constexpr std::uint64_t kMaxCodesFile = 1024 * 1024;
@@ -210,4 +210,4 @@ class IrTcpKind final : public DeviceKind {
 
 std::shared_ptr<const DeviceKind> ir_tcp_kind() { return std::make_shared<IrTcpKind>(); }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

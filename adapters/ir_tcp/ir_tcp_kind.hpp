@@ -7,10 +7,10 @@
 #include "cli/cli.hpp"
 #include "config/device_kind.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 std::shared_ptr<const DeviceKind> ir_tcp_kind();
 // `edgebridge ir send -c FILE DEVICE CODE`: plays one code, for installers.
 void add_ir_cli(CLI::App& root, const DeviceCatalog& catalog, int& exit_code);
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

@@ -12,7 +12,7 @@
 
 #include "core/text.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 namespace {
 
 int millis_until(ItachConnection::Clock::time_point deadline) {
@@ -205,4 +205,4 @@ bool ItachConnection::pause(Duration d) {
   }
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

@@ -12,7 +12,7 @@
 #include "config/units.hpp"
 #include "common/waker.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 class ItachConnection {
  public:
@@ -53,4 +53,4 @@ class ItachConnection {
   std::deque<std::string> lines_;
 };
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

@@ -4,7 +4,7 @@
 
 #include "core/text.hpp"
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 namespace {
 
 bool starts_with_nocase(const std::string& s, const char* prefix) {
@@ -139,4 +139,4 @@ std::string describe_itach_error(int code, bool gc100) {
   }
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

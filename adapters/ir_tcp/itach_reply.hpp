@@ -12,7 +12,7 @@
 
 #include <string>
 
-namespace edgebridge {
+namespace edgebridge::ir_tcp {
 
 enum class ItachReplyKind { complete, busy, error, other };
 
@@ -33,4 +33,4 @@ ItachReply parse_itach_reply(const std::string& line);
 // The error in words, e.g. 10 → "odd number of on/off values (they must come in on,off pairs)".
 std::string describe_itach_error(int code, bool gc100 = false);
 
-}  // namespace edgebridge
+}  // namespace edgebridge::ir_tcp

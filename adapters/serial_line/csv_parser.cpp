@@ -2,7 +2,7 @@
 
 #include "serial_line/line_parser.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 namespace {
 
 std::string trim(const std::string& s) {
@@ -99,4 +99,4 @@ std::shared_ptr<const LineParser> make_csv_parser(std::vector<Field> columns, ch
   return std::make_shared<CsvParser>(std::move(columns), separator);
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cmath>
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 const char* to_string(FieldType t) {
   switch (t) {
@@ -94,4 +94,4 @@ std::string field_name_problem(const std::string& name) {
   return {};
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 enum class FieldType { number, integer, string, boolean, skip };
 
@@ -29,4 +29,4 @@ bool convert_field(const std::string& text, FieldType type, nlohmann::json& out,
 // Names published as JSON keys: letters, digits, '_', '-', '.', not "ts".
 std::string field_name_problem(const std::string& name);
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 namespace {
 constexpr std::size_t kHead = 64;
@@ -54,4 +54,4 @@ void LineFramer::feed(const char* data, std::size_t size, const Emit& emit) {
   }
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 class LineFramer {
  public:
@@ -35,4 +35,4 @@ class LineFramer {
   std::size_t discarded_ = 0;
 };
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -12,7 +12,7 @@
 
 #include "serial_line/field_type.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 struct LineResult {
   enum class Kind { reading, ignored, bad };
@@ -69,4 +69,4 @@ std::shared_ptr<const LineParser> make_nmea_parser(std::vector<std::string> sent
 // Line text for reports: printable, at most `max` bytes, with "..." when cut.
 std::string printable_excerpt(const std::string& line, std::size_t max = 120);
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

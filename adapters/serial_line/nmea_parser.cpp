@@ -6,7 +6,7 @@
 
 #include "serial_line/line_parser.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 namespace {
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -258,4 +258,4 @@ std::shared_ptr<const LineParser> make_nmea_parser(std::vector<std::string> sent
   return std::make_shared<NmeaParser>(std::move(sentences), require_checksum);
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

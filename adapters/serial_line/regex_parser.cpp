@@ -4,7 +4,7 @@
 
 #include "serial_line/line_parser.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 namespace {
 
 bool name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
@@ -164,4 +164,4 @@ std::shared_ptr<const LineParser> make_regex_parser(const std::string& pattern, 
   return std::make_shared<RegexParser>(std::move(re), std::move(groups));
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

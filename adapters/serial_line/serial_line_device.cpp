@@ -9,7 +9,7 @@
 #include "core/json_text.hpp"
 #include "core/text.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 namespace {
 
 constexpr std::size_t kMaxQueuedWrites = 16;
@@ -290,4 +290,4 @@ void SerialLineDevice::run() {
   publish_pending();
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -22,7 +22,7 @@
 #include "serial_line/serial_line_settings.hpp"
 #include "serial_line/serial_port.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 class SerialLineDevice final : public DeviceEndpoint {
  public:
@@ -82,4 +82,4 @@ class SerialLineDevice final : public DeviceEndpoint {
   std::uint64_t suppressed_ = 0;
 };
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -8,7 +8,7 @@
 #include "serial_line/serial_line_device.hpp"
 #include "serial_line/serial_line_settings.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 std::optional<std::string> unescape_delimiter(const std::string& text, std::string& why) {
   std::string out;
@@ -239,4 +239,4 @@ class SerialLineKind final : public DeviceKind {
 
 std::shared_ptr<const DeviceKind> serial_line_kind() { return std::make_shared<SerialLineKind>(); }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -8,7 +8,7 @@
 
 #include "config/device_kind.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 std::shared_ptr<const DeviceKind> serial_line_kind();
 
@@ -16,4 +16,4 @@ std::shared_ptr<const DeviceKind> serial_line_kind();
 // becomes CR LF; \t, \\ and \xHH too. nullopt and `why` on a bad escape.
 std::optional<std::string> unescape_delimiter(const std::string& text, std::string& why);
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

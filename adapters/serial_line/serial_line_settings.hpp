@@ -9,7 +9,7 @@
 #include "serial_line/line_parser.hpp"
 #include "common/serial_settings.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 struct SerialLineSettings final : DeviceSettings {
   std::string port;                 // /dev/ttyUSB0, /dev/serial/by-id/...
@@ -34,4 +34,4 @@ struct SerialLineSettings final : DeviceSettings {
   std::string write_result_topic;  // <topic>/write/result
 };
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

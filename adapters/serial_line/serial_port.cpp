@@ -11,7 +11,7 @@
 
 #include "core/text.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 namespace {
 
 speed_t speed_of(int baud) {
@@ -132,4 +132,4 @@ bool SerialPort::write_all(const std::string& data, Duration timeout, std::strin
   return true;
 }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

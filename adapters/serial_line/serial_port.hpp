@@ -8,7 +8,7 @@
 #include "config/units.hpp"
 #include "common/serial_settings.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 class SerialPort {
  public:
@@ -34,4 +34,4 @@ class SerialPort {
   int fd_ = -1;
 };
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

@@ -4,7 +4,7 @@
 #include "core/json_limits.hpp"
 #include "serial_line/line_parser.hpp"
 
-namespace edgebridge {
+namespace edgebridge::serial_line {
 
 std::string printable_excerpt(const std::string& line, std::size_t max) {
   std::string out;
@@ -45,4 +45,4 @@ class JsonParser final : public LineParser {
 std::shared_ptr<const LineParser> make_raw_parser() { return std::make_shared<RawParser>(); }
 std::shared_ptr<const LineParser> make_json_parser() { return std::make_shared<JsonParser>(); }
 
-}  // namespace edgebridge
+}  // namespace edgebridge::serial_line

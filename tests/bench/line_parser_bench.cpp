@@ -15,6 +15,7 @@
 namespace {
 
 using namespace edgebridge;
+using namespace edgebridge::serial_line;
 
 void run(benchmark::State& state, const LineParser& parser, const std::string& line) {
   for (auto _ : state) {

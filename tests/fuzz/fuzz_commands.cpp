@@ -17,6 +17,7 @@
 #include "modbus/write_command.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::ir_tcp;
 
 namespace {
 

@@ -1,9 +1,14 @@
+import glob
 import os
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+# Each device kind's simulator lives in its folder: adapters/<kind>/sim/.
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+for _sim in sorted(glob.glob(os.path.join(_ROOT, "adapters", "*", "sim"))):
+    sys.path.insert(0, _sim)
 
 from harness.brokers import Mosquitto, TlsFiles  # noqa: E402
 from harness.certs import CertificateAuthority  # noqa: E402

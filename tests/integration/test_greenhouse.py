@@ -8,13 +8,10 @@ lux falls below 20,000 -> after the hold exactly one `open`; a rule whose
 command the Modbus device refuses leaves a message on error/rules; and the
 readings taken meanwhile reach the cloud, in order, once it is back."""
 import json
-import os
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
 
 from harness.gateway import Gateway  # noqa: E402
 from harness.mqtt import Client  # noqa: E402

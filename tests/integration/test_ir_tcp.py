@@ -1,17 +1,14 @@
 """IR blasters over TCP (type: ir_tcp) with the real binary, a real local
-Mosquitto and an iTach simulator per device (tests/sim/itach_sim.py).
+Mosquitto and an iTach simulator per device (adapters/ir_tcp/sim/itach_sim.py).
 
 One gateway serves every test, each test its own device and simulator, so the
 whole file runs in seconds."""
 import datetime
 import json
-import os
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
 
 from harness.brokers import Mosquitto  # noqa: E402
 from harness.gateway import Gateway, run_cli  # noqa: E402

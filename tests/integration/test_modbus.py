@@ -1,10 +1,8 @@
 """Modbus RTU and TCP devices with the real binary, a real local Mosquitto and a
-Modbus server played by tests/sim/modbus_sim.py: Modbus TCP on a port the OS
+Modbus server played by adapters/modbus/sim/modbus_sim.py: Modbus TCP on a port the OS
 hands out, Modbus RTU over a socat pty pair. Readings out, checked writes in,
 the coalesced plan on the wire, and the devices that misbehave."""
 import json
-import os
-import sys
 import time
 
 import pytest
@@ -13,7 +11,6 @@ from harness.gateway import Gateway, run_cli
 from harness.net import wait_until
 from harness.setups import bridge_config, cloud_client, local_client, remote
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
 from modbus_sim import ModbusSim, Socat  # noqa: E402
 
 

@@ -3,10 +3,8 @@
 broker, and the `edgebridge status` and `edgebridge health` commands; with real
 brokers, a cloud outage and the real binary."""
 import json
-import os
 import re
 import socket
-import sys
 import urllib.error
 import urllib.request
 
@@ -15,7 +13,6 @@ from harness.gateway import Gateway, run_cli
 from harness.net import free_port, wait_until
 from harness.setups import bridge_config, cloud_client, local_client, remote
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
 from modbus_sim import ModbusSim  # noqa: E402
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')

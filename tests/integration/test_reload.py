@@ -7,9 +7,7 @@ import json
 import os
 import shutil
 import signal
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
 
 from harness.brokers import Mosquitto  # noqa: E402
 from harness.gateway import Gateway  # noqa: E402

@@ -5,9 +5,7 @@ Modbus lux sensor and an iTach shade (simulators), the local broker and a
 mutual-TLS cloud broker that goes away. Screenshots are saved in the test's
 directory (status-page-360.png, status-page-1280.png)."""
 import json
-import os
 import re
-import sys
 import urllib.error
 import urllib.request
 
@@ -19,7 +17,6 @@ from harness.gateway import Gateway
 from harness.net import wait_until
 from harness.setups import bridge_config, local_client, remote
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
 from itach_sim import ItachSimulator  # noqa: E402
 from modbus_sim import ModbusSim  # noqa: E402
 

@@ -1,6 +1,6 @@
 """Deep and huge JSON on every input surface, with the real binary, a real
-local Mosquitto and the real peers: a Modbus TCP server (tests/sim/modbus_sim.py),
-an iTach (tests/sim/itach_sim.py) and a serial device on a socat pty pair.
+local Mosquitto and the real peers: a Modbus TCP server (adapters/modbus/sim/modbus_sim.py),
+an iTach (adapters/ir_tcp/sim/itach_sim.py) and a serial device on a socat pty pair.
 
 Each device command topic gets JSON nested 60,000 levels deep and a 300 KiB
 JSON document; the serial device also gets them as `json` lines, and
@@ -10,13 +10,10 @@ it broke), nothing it publishes or logs echoes the payload whole, and the
 next good command or line still works."""
 import http.server
 import json
-import os
-import sys
 import threading
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
 
 from harness.brokers import Mosquitto  # noqa: E402
 from harness.gateway import Gateway, run_cli  # noqa: E402

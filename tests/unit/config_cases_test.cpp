@@ -1,5 +1,5 @@
-// One folder per bad-configuration case under tests/config_cases/: the YAML a
-// user might write (bridge.yaml) and the messages they must see (expected.txt,
+// One folder per bad-configuration case under tests/config_cases/ and each
+// device kind's adapters/<kind>/config_cases/: the YAML a user might write (bridge.yaml) and the messages they must see (expected.txt,
 // one per line, each naming line and column). Every expected line must be in
 // the output, and the number of errors must match.
 #include <catch2/catch.hpp>
@@ -35,11 +35,17 @@ std::vector<std::string> lines_of(const std::string& text) {
 }  // namespace
 
 TEST_CASE("every bad configuration case reports exactly its expected errors", "[config][cases]") {
+  const fs::path source(EDGEBRIDGE_SOURCE_DIR);
+  std::vector<fs::path> roots{source / "tests" / "config_cases"};
+  for (const auto& kind : fs::directory_iterator(source / "adapters"))
+    if (fs::is_directory(kind.path() / "config_cases")) roots.push_back(kind.path() / "config_cases");
   std::vector<fs::path> cases;
-  for (const auto& entry : fs::directory_iterator(EDGEBRIDGE_CONFIG_CASES))
-    if (entry.is_directory()) cases.push_back(entry.path());
-  std::sort(cases.begin(), cases.end());
-  REQUIRE(cases.size() >= 8);
+  for (const auto& root : roots)
+    for (const auto& entry : fs::directory_iterator(root))
+      if (entry.is_directory()) cases.push_back(entry.path());
+  std::sort(cases.begin(), cases.end(),
+            [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+  REQUIRE(cases.size() >= 20);
 
   const auto catalog = device_catalog();
   for (const auto& dir : cases) {

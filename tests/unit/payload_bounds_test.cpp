@@ -17,6 +17,8 @@
 #include "modbus/write_command.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::ir_tcp;
+using namespace edgebridge::serial_line;
 
 namespace {
 

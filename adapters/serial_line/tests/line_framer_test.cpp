@@ -4,6 +4,7 @@
 #include "serial_line/line_framer.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::serial_line;
 
 namespace {
 

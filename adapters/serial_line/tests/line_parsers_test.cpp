@@ -4,6 +4,7 @@
 #include "serial_line/line_parser.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::serial_line;
 using Kind = LineResult::Kind;
 
 namespace {

@@ -10,6 +10,7 @@
 #include "serial_line/serial_line_settings.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::serial_line;
 
 namespace {
 

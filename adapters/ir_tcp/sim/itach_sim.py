@@ -19,7 +19,7 @@ The test steers it (in-process, thread-safe):
     sim.stop(); sim.start()           # a power cycle: same port
     sim.sendirs()                     # every sendir line received, in order
 
-Run alone for a demo:  python3 tests/sim/itach_sim.py --port 4998
+Run alone for a demo:  python3 adapters/ir_tcp/sim/itach_sim.py --port 4998
 """
 import argparse
 import socket

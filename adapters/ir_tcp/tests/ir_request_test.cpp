@@ -4,6 +4,7 @@
 #include "ir_tcp/ir_request.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::ir_tcp;
 using namespace std::chrono_literals;
 
 namespace {

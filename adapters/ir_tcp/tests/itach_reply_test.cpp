@@ -4,6 +4,7 @@
 #include "ir_tcp/itach_reply.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::ir_tcp;
 
 TEST_CASE("completeir and busyIR carry the connector and the sendir id", "[ir][reply]") {
   auto r = parse_itach_reply("completeir,1:3,4711\r");

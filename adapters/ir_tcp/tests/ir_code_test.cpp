@@ -4,6 +4,7 @@
 #include "ir_tcp/ir_code.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::ir_tcp;
 
 namespace {
 

@@ -11,6 +11,7 @@
 #include "ir_tcp/ir_settings.hpp"
 
 using namespace edgebridge;
+using namespace edgebridge::ir_tcp;
 
 namespace {
 

@@ -14,7 +14,7 @@ Every request is logged with its arrival time, unit, function, address and
 count, so a test can check what the gateway asked for and when.
 
 Use it in-process (tests):      sim = ModbusSim(); sim.add_unit(1); sim.start_tcp()
-or as a program (demo, bench):  tests/sim/modbus_sim.py --tcp-port 5020 --profile greenhouse
+or as a program (demo, bench):  adapters/modbus/sim/modbus_sim.py --tcp-port 5020 --profile greenhouse
 """
 import argparse
 import math

@@ -16,14 +16,14 @@ namespace {
 constexpr std::size_t kMaxLine = 65536;  // max_line's upper bound
 
 void parse_line(const std::string& line) {
-  static const auto json = edgebridge::make_json_parser();
-  static const auto raw = edgebridge::make_raw_parser();
+  static const auto json = edgebridge::serial_line::make_json_parser();
+  static const auto raw = edgebridge::serial_line::make_raw_parser();
   for (const auto* p : {json.get(), raw.get()}) {
     auto r = p->parse(line);
-    if (r.kind == edgebridge::LineResult::Kind::reading)
+    if (r.kind == edgebridge::serial_line::LineResult::Kind::reading)
       (void)r.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  (void)edgebridge::printable_excerpt(line);
+  (void)edgebridge::serial_line::printable_excerpt(line);
 }
 
 }  // namespace
@@ -31,9 +31,9 @@ void parse_line(const std::string& line) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string bytes = edgebridge::fuzz::expand_input(data, size);
   if (bytes.size() <= kMaxLine) parse_line(bytes);  // the whole input as one line
-  edgebridge::LineFramer framer("\n", kMaxLine);
+  edgebridge::serial_line::LineFramer framer("\n", kMaxLine);
   std::size_t lines = 0;  // the framer sees every byte; the first 100 lines are parsed (speed)
-  framer.feed(bytes.data(), bytes.size(), [&lines](const edgebridge::LineFramer::Event& e) {
+  framer.feed(bytes.data(), bytes.size(), [&lines](const edgebridge::serial_line::LineFramer::Event& e) {
     if (!e.overlong && ++lines <= 100) parse_line(e.text);
   });
   return 0;

@@ -5,10 +5,10 @@
 
 #include "serial_line/line_parser.hpp"
 
-using edgebridge::FieldType;
+using edgebridge::serial_line::FieldType;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const auto parser = edgebridge::make_csv_parser({{"station", FieldType::string},
+  static const auto parser = edgebridge::serial_line::make_csv_parser({{"station", FieldType::string},
                                                           {"temperature", FieldType::number},
                                                           {"humidity", FieldType::integer},
                                                           {"raining", FieldType::boolean},
@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                          ',');
   const std::string line(reinterpret_cast<const char*>(data), size);
   auto r = parser->parse(line);
-  if (r.kind == edgebridge::LineResult::Kind::reading)
+  if (r.kind == edgebridge::serial_line::LineResult::Kind::reading)
     (void)r.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return 0;
 }
