@@ -1,8 +1,8 @@
 #include "catalog/catalog.hpp"
 
 #include "ir_tcp/ir_tcp_kind.hpp"
-#include "serial_line/serial_line_kind.hpp"
 #include "modbus/modbus_kind.hpp"
+#include "serial_line/serial_line_kind.hpp"
 
 namespace edgebridge {
 

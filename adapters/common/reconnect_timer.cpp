@@ -25,7 +25,8 @@ void ReconnectTimer::lost(const std::string& why, SteadyClock::time_point now) {
   // A connection that stayed up a while starts the backoff over; a flapping one backs off.
   backoff_.connection_ended(uptime);
   const bool stable = uptime >= policy_.stable_after;
-  next_attempt_ = now + (stable && after_stable_ == AfterStable::at_once ? std::chrono::milliseconds(0) : backoff_.next());
+  next_attempt_ = now +
+                  (stable && after_stable_ == AfterStable::at_once ? std::chrono::milliseconds(0) : backoff_.next());
   last_error_ = why;
 }
 

@@ -6,11 +6,11 @@
 
 #include <iostream>
 
-#include "loader/loader.hpp"
 #include "ir_tcp/ir_sender.hpp"
 #include "ir_tcp/ir_settings.hpp"
 #include "ir_tcp/ir_tcp_kind.hpp"
 #include "ir_tcp/itach_reply.hpp"
+#include "loader/loader.hpp"
 
 namespace edgebridge::ir_tcp {
 namespace {

@@ -21,9 +21,7 @@ void IrTcpDevice::start(Ingress& ingress) {
   worker_.start(ingress, [this] { run(); });
 }
 
-void IrTcpDevice::stop() {
-  worker_.stop();
-}
+void IrTcpDevice::stop() { worker_.stop(); }
 
 std::vector<std::pair<std::string, double>> IrTcpDevice::metrics() const {
   return {{"online", online_ ? 1.0 : 0.0},
@@ -288,8 +286,8 @@ void IrTcpDevice::run() {
                             format_for_people(std::chrono::duration_cast<Duration>(wall_now - request->issued_at)) +
                             " ago, older than the device's ttl of " + format_duration(settings_->ttl) +
                             (connection_.is_open() ? std::string()
-                                                   : " while waiting for the iTach at " + settings_->address() +
-                                                         " (" + reconnect_.last_error() + ")") +
+                                                   : " while waiting for the iTach at " + settings_->address() + " (" +
+                                                         reconnect_.last_error() + ")") +
                             "; it was not sent",
                         Duration(0)};
       spdlog::warn("IR command expired. device={} code=\"{}\" reason=\"{}\"", name_, request->code, refusal.message);

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <set>
 
+#include "common/retry_policy.hpp"
 #include "ir_tcp/ir_settings.hpp"
 #include "ir_tcp/ir_tcp_device.hpp"
-#include "common/retry_policy.hpp"
 
 namespace edgebridge::ir_tcp {
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "config/units.hpp"
 #include "common/waker.hpp"
+#include "config/units.hpp"
 
 namespace edgebridge::ir_tcp {
 

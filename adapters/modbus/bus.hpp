@@ -23,9 +23,9 @@
 #include <string>
 #include <thread>
 
-#include "modbus/bus_connection.hpp"
 #include "core/backoff.hpp"
 #include "core/clocks.hpp"
+#include "modbus/bus_connection.hpp"
 
 namespace edgebridge::modbus {
 

@@ -8,10 +8,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "modbus/bus_connection.hpp"
 #include "core/json_text.hpp"
-#include "modbus/bus_load.hpp"
 #include "loader/loader.hpp"
+#include "modbus/bus_connection.hpp"
+#include "modbus/bus_load.hpp"
 #include "modbus/modbus_kind.hpp"
 #include "modbus/value_codec.hpp"
 

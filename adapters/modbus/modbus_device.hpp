@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "modbus/bus.hpp"
 #include "config/config.hpp"
 #include "core/device.hpp"
+#include "modbus/bus.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/reading_output.hpp"
 

@@ -8,8 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "modbus/bus_load.hpp"
 #include "core/topic_names.hpp"
+#include "modbus/bus_load.hpp"
 #include "modbus/value_codec.hpp"
 
 namespace edgebridge::modbus {

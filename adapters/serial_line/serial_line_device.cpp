@@ -29,9 +29,7 @@ void SerialLineDevice::start(Ingress& ingress) {
   worker_.start(ingress, [this] { run(); });
 }
 
-void SerialLineDevice::stop() {
-  worker_.stop();
-}
+void SerialLineDevice::stop() { worker_.stop(); }
 
 std::vector<std::pair<std::string, double>> SerialLineDevice::metrics() const {
   return {{"online", online_ ? 1.0 : 0.0},
@@ -245,7 +243,8 @@ void SerialLineDevice::do_writes() {
       ++writes_expired_;
       const std::string message = "dropped: it waited " + format_for_people(age) + ", longer than the ttl of " +
                                   format_duration(settings_->ttl) +
-                                  (port_.is_open() ? std::string() : " (the port is unavailable: " + reopen_.last_error() + ")");
+                                  (port_.is_open() ? std::string()
+                                                   : " (the port is unavailable: " + reopen_.last_error() + ")");
       spdlog::warn("Serial write expired. device={} reason=\"{}\"", name_, message);
       publish(settings_->write_result_topic, {{"ok", false}, {"status", "expired"}, {"error", "expired"}, {"message", message}},
               1, false);

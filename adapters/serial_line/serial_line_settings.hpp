@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "common/serial_settings.hpp"
 #include "config/config.hpp"
 #include "serial_line/line_parser.hpp"
-#include "common/serial_settings.hpp"
 
 namespace edgebridge::serial_line {
 

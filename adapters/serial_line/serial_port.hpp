@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "config/units.hpp"
 #include "common/serial_settings.hpp"
+#include "config/units.hpp"
 
 namespace edgebridge::serial_line {
 

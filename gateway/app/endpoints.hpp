@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "core/delivery.hpp"
 #include "config/device_kind.hpp"
+#include "core/delivery.hpp"
 #include "core/event_loop.hpp"
 #include "core/link_status.hpp"
 #include "core/message.hpp"

@@ -38,10 +38,10 @@ int check_command(const std::string& config_path, const DeviceCatalog& catalog) 
             << to_string(c.gateway.durability) << "\n";
   std::cout << "local   " << c.local.url.text() << "  client_id " << c.local.client_id << "\n";
   for (const auto& r : c.remotes) {
-    std::cout << "remote  " << r.name << "  " << r.url.text() << "  client_id " << r.client_id
-              << "  max_publish_rate " << format_rate(r.max_publish_rate) << "  inflight " << r.inflight
-              << "  outbox " << r.outbox.max_messages << " msgs/" << format_size(r.outbox.max_bytes) << " "
-              << to_string(r.outbox.overflow) << " ttl " << format_duration(r.outbox.ttl) << "\n";
+    std::cout << "remote  " << r.name << "  " << r.url.text() << "  client_id " << r.client_id << "  max_publish_rate "
+              << format_rate(r.max_publish_rate) << "  inflight " << r.inflight << "  outbox " << r.outbox.max_messages
+              << " msgs/" << format_size(r.outbox.max_bytes) << " " << to_string(r.outbox.overflow) << " ttl "
+              << format_duration(r.outbox.ttl) << "\n";
   }
   std::vector<RouteLine> lines;
   try {
@@ -77,8 +77,8 @@ int check_command(const std::string& config_path, const DeviceCatalog& catalog) 
         std::cout << "(the SQL has errors)";
       if (r.hold) std::cout << "  for " << format_duration(*r.hold);
       if (r.max_gap) std::cout << "  max_gap " << format_duration(*r.max_gap);
-      std::cout << "  actions " << r.actions.size() << (r.enabled ? "" : "  (disabled)") << "  (line "
-                << r.where.line << ")\n";
+      std::cout << "  actions " << r.actions.size() << (r.enabled ? "" : "  (disabled)") << "  (line " << r.where.line
+                << ")\n";
     }
   }
   return result.config ? kExitOk : kExitBadConfig;

@@ -55,9 +55,9 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   dead_cmd->callback([&] { exit_code = dead_letters_command(dead, catalog); });
 
   std::string status_path = config_path;
-  auto* status = app.add_subcommand(
-      "status", "Ask the running gateway how it is: links, outbox, counters, devices, rules "
-                "(exit 3 when it does not answer)");
+  auto* status = app.add_subcommand("status",
+                                    "Ask the running gateway how it is: links, outbox, counters, devices, rules "
+                                    "(exit 3 when it does not answer)");
   status->add_option("-c,--config", status_path, "Configuration file")->capture_default_str();
   status->callback([&] { exit_code = status_command(status_path, catalog); });
 
@@ -71,19 +71,20 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   rules_test.config_path = config_path;
   auto* rules = app.add_subcommand("rules", "Work with the edge rules of bridge.yaml");
   rules->require_subcommand(1);
-  auto* rule_test = rules->add_subcommand(
-      "test", "Print what a rule would select and do for one message, without doing it");
+  auto* rule_test = rules->add_subcommand("test",
+                                          "Print what a rule would select and do for one message, without doing it");
   rule_test->add_option("-c,--config", rules_test.config_path, "Configuration file")->capture_default_str();
   rule_test->add_option("--rule", rules_test.rule, "The rule's name")->required();
   rule_test->add_option("--topic", rules_test.topic, "The message's topic")->required();
   auto* payload = rule_test->add_option("--payload", rules_test.payload, "The message's payload (JSON or any text)");
-  auto* payload_file = rule_test->add_option(
-      "--payload-file", rules_test.payload_file, "Read the payload from this file (- for standard input)");
+  auto* payload_file = rule_test->add_option("--payload-file", rules_test.payload_file,
+                                             "Read the payload from this file (- for standard input)");
   payload->excludes(payload_file);
   payload_file->excludes(payload);
 
-  rule_test->add_option("--source", rules_test.source,
-                        "Where the message comes from: local, device:NAME or remote:NAME (sets clientid())")
+  rule_test
+      ->add_option("--source", rules_test.source,
+                   "Where the message comes from: local, device:NAME or remote:NAME (sets clientid())")
       ->default_val("local");
   rule_test->callback([&, payload, payload_file] {
     if (!payload->count() && !payload_file->count()) throw CLI::RequiredError("--payload or --payload-file");

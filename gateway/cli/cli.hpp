@@ -17,10 +17,10 @@ namespace edgebridge {
 // Exit codes (documented in docs/configuration.md and `edgebridge --help`).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitRuntime = 1,    // a runtime failure (e.g. the state directory is not writable)
-  kExitBadConfig = 2,  // bridge.yaml is invalid; every error was printed
+  kExitRuntime = 1,      // a runtime failure (e.g. the state directory is not writable)
+  kExitBadConfig = 2,    // bridge.yaml is invalid; every error was printed
   kExitUnavailable = 3,  // a device or peer a command needed did not answer
-  kExitUsage = 64,     // wrong command-line usage
+  kExitUsage = 64,       // wrong command-line usage
 };
 
 // Adds subcommands to `root`. Their callbacks run after parsing and set `exit_code`.

@@ -38,7 +38,7 @@ struct RulesTestOptions {
   std::string topic;
   std::string payload;
   std::string payload_file;  // instead of payload: a file, or "-" for standard input
-  std::string source;  // "local" (default), "device:NAME", "remote:NAME"
+  std::string source;        // "local" (default), "device:NAME", "remote:NAME"
 };
 int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& catalog);
 

@@ -4,9 +4,9 @@
 
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
-#include "loader/loader.hpp"
 #include "core/json_text.hpp"
 #include "core/timestamps.hpp"
+#include "loader/loader.hpp"
 #include "outbox/dead_letters.hpp"
 
 namespace edgebridge {
@@ -42,7 +42,8 @@ int dead_letters_command(const DeadLetterOptions& options, const DeviceCatalog& 
   try {
     if (options.retry) {
       const std::size_t n = mark_dead_letters_for_retry(path, which);
-      std::cout << n << " dead letter(s) marked for retry; the running gateway puts them back at the end of their "
+      std::cout << n
+                << " dead letter(s) marked for retry; the running gateway puts them back at the end of their "
                    "queue within a second (a stopped one when it starts)\n";
       return kExitOk;
     }
@@ -79,11 +80,12 @@ int dead_letters_command(const DeadLetterOptions& options, const DeviceCatalog& 
       std::cout << r.id << "  " << r.remote << "  " << format_rfc3339_ms(r.failed_at) << "  " << r.reason;
       if (r.reason_code != 0) std::cout << " (0x" << std::hex << r.reason_code << std::dec << ")";
       std::cout << "  attempts " << r.attempts << "  " << r.payload.size() << " B  " << r.topic
-                << (r.retry_requested ? "  [retry requested]" : "") << "\n      " << r.detail << "\n      payload: "
-                << preview(r.payload) << "\n";
+                << (r.retry_requested ? "  [retry requested]" : "") << "\n      " << r.detail
+                << "\n      payload: " << preview(r.payload) << "\n";
     }
-    std::cout << rows.size() << " dead letter(s); put them back with --retry (after fixing what refused them) or "
-                                "delete them with --purge\n";
+    std::cout << rows.size()
+              << " dead letter(s); put them back with --retry (after fixing what refused them) or "
+                 "delete them with --purge\n";
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return kExitRuntime;

@@ -26,9 +26,12 @@ bool parse_source(const std::string& text, Source& out) {
   if (colon == std::string::npos || colon + 1 == text.size()) return false;
   const std::string kind = text.substr(0, colon);
   const std::string name = text.substr(colon + 1);
-  if (kind == "device") out = Source::device(name);
-  else if (kind == "remote") out = Source::remote(name);
-  else return false;
+  if (kind == "device")
+    out = Source::device(name);
+  else if (kind == "remote")
+    out = Source::remote(name);
+  else
+    return false;
   return true;
 }
 
@@ -88,7 +91,8 @@ int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& cat
   const RuleConfig* rule = rules.find(options.rule);
   if (!rule) {
     std::cerr << "no rule named \"" << options.rule << "\" in " << options.config_path;
-    if (rules.rules.empty()) std::cerr << " (it has no rules)";
+    if (rules.rules.empty())
+      std::cerr << " (it has no rules)";
     else {
       std::cerr << "; rules:";
       for (const auto& r : rules.rules) std::cerr << " " << r.name;
@@ -117,7 +121,8 @@ int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& cat
             << (rule->enabled ? "" : "  DISABLED: enabled is false, it never runs") << "\n";
   std::string sql = rule->sql;
   while (!sql.empty() && (sql.back() == '\n' || sql.back() == ' ')) sql.pop_back();
-  for (std::size_t at = sql.find('\n'); at != std::string::npos; at = sql.find('\n', at + 3)) sql.replace(at, 1, "\n  ");
+  for (std::size_t at = sql.find('\n'); at != std::string::npos; at = sql.find('\n', at + 3))
+    sql.replace(at, 1, "\n  ");
   std::cout << "  " << sql << "\n\n";
   std::cout << "FROM    '" << st.from << "' " << (t.topic_matches ? "matches" : "does NOT match") << " the topic "
             << message.topic << "\n";

@@ -7,11 +7,11 @@
 #include <ctime>
 #include <iostream>
 
+#include "app/gateway.hpp"
+#include "app/reload_config.hpp"
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
-#include "app/gateway.hpp"
 #include "cli/logging.hpp"
-#include "app/reload_config.hpp"
 #include "loader/loader.hpp"
 #include "observe/observability.hpp"
 #include "ops/systemd_notify.hpp"

@@ -45,7 +45,6 @@ struct TopicMapping {
 enum class MqttProtocol { automatic, v5, v311 };
 const char* to_string(MqttProtocol p);
 
-
 struct TlsConfig {
   std::string ca_file;    // PEM: the CA(s) that signed the server certificate
   std::string cert_file;  // PEM: client certificate, optionally followed by its chain

@@ -2,10 +2,10 @@
 // Internal to the loader: one function per top-level section of bridge.yaml.
 
 #include "config/config.hpp"
+#include "config/device_kind.hpp"
 #include "config/load_options.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/topic_names.hpp"
-#include "config/device_kind.hpp"
 
 namespace edgebridge::sections {
 

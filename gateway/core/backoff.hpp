@@ -14,9 +14,9 @@ namespace edgebridge {
 // bridge.yaml's `reconnect:` (remotes, the local broker) and `reopen:` (device
 // connections): { min, max, stable_after }.
 struct ReconnectPolicy {
-  std::chrono::milliseconds min_delay{1000};      // first retry after at least this long
-  std::chrono::milliseconds max_delay{60'000};    // backoff never exceeds this
-  std::chrono::milliseconds stable_after{60'000}; // connected this long → backoff starts over
+  std::chrono::milliseconds min_delay{1000};       // first retry after at least this long
+  std::chrono::milliseconds max_delay{60'000};     // backoff never exceeds this
+  std::chrono::milliseconds stable_after{60'000};  // connected this long → backoff starts over
 };
 
 class Backoff {

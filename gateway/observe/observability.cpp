@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "observe/gateway_view.hpp"
 #include "core/json_text.hpp"
+#include "observe/gateway_view.hpp"
 #include "observe/metrics_text.hpp"
 #include "observe/stats_json.hpp"
 #include "observe/status_page.hpp"

@@ -1,7 +1,7 @@
 #include "observe/snapshot.hpp"
 
-#include "observe/gateway_view.hpp"
 #include "core/build_info.hpp"
+#include "observe/gateway_view.hpp"
 
 namespace edgebridge {
 

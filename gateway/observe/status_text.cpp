@@ -73,9 +73,7 @@ std::string number_text(const nlohmann::json& v) {
       return std::to_string(static_cast<std::int64_t>(d));
     return fmt::format("{:.3g}", d);
   }
-  return echo_text(v.is_string() ? v.get_ref<const std::string&>()
-                                 : dump_json(v),
-                   kShownText);
+  return echo_text(v.is_string() ? v.get_ref<const std::string&>() : dump_json(v), kShownText);
 }
 
 std::uint64_t dropped_total(const nlohmann::json& outbox) {

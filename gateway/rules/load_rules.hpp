@@ -3,8 +3,8 @@
 // after remotes and devices, which rule actions refer to).
 
 #include "config/config.hpp"
-#include "config/yaml_reader.hpp"
 #include "config/device_kind.hpp"
+#include "config/yaml_reader.hpp"
 
 namespace edgebridge {
 

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <map>
 
-#include "core/topic_names.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/topic_names.hpp"
 #include "rules/sql_functions.hpp"
 #include "rules/sql_lexer.hpp"
 
@@ -231,8 +231,7 @@ class Parser {
       if (t.kind == TokenKind::end) fail(t, "expected a topic filter in quotes after FROM, e.g. FROM 'sensors/#'");
       fail(t, "the topic filter after FROM must be in quotes, e.g. FROM 'sensors/#'; found " + quote_token(t));
     }
-    if (auto why = topic_filter_problem(t.text); !why.empty())
-      fail(t, "FROM '" + t.text + "': " + why);
+    if (auto why = topic_filter_problem(t.text); !why.empty()) fail(t, "FROM '" + t.text + "': " + why);
     st.from = next().text;
   }
 

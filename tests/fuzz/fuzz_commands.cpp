@@ -10,9 +10,9 @@
 #include <string>
 
 #include "catalog/catalog.hpp"
-#include "loader/loader.hpp"
 #include "expand_input.hpp"
 #include "ir_tcp/ir_request.hpp"
+#include "loader/loader.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/write_command.hpp"
 

@@ -1,7 +1,7 @@
 // One folder per bad-configuration case under tests/config_cases/ and each
-// device kind's adapters/<kind>/config_cases/: the YAML a user might write (bridge.yaml) and the messages they must see (expected.txt,
-// one per line, each naming line and column). Every expected line must be in
-// the output, and the number of errors must match.
+// device kind's adapters/<kind>/config_cases/: the YAML a user might write (bridge.yaml) and the messages they must see
+// (expected.txt, one per line, each naming line and column). Every expected line must be in the output, and the number
+// of errors must match.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

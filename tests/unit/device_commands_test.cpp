@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "catalog/catalog.hpp"
-#include "loader/loader.hpp"
 #include "config/device_kind.hpp"
+#include "loader/loader.hpp"
 #include "recording_ingress.hpp"
 
 using namespace edgebridge;

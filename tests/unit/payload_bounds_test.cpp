@@ -8,13 +8,13 @@
 #include <string>
 
 #include "catalog/catalog.hpp"
-#include "loader/loader.hpp"
 #include "core/echo.hpp"
 #include "core/timestamps.hpp"
 #include "ir_tcp/ir_request.hpp"
-#include "serial_line/line_parser.hpp"
+#include "loader/loader.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/write_command.hpp"
+#include "serial_line/line_parser.hpp"
 
 using namespace edgebridge;
 using namespace edgebridge::ir_tcp;

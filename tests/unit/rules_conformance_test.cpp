@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "routing/topic_trie.hpp"
 #include "core/json_text.hpp"
+#include "routing/topic_trie.hpp"
 #include "rules/sql_eval.hpp"
 #include "rules/sql_parser.hpp"
 #include "rules/substitution.hpp"

@@ -47,8 +47,9 @@ TEST_CASE("a plain code name is a command", "[ir][payload]") {
 TEST_CASE("a JSON command carries repeat, force, ts and an id to echo", "[ir][payload]") {
   IrRefusal refusal;
   nlohmann::json id;
-  auto r = parse_ir_payload(
-      message(R"({"code":"open","repeat":2,"force":true,"ts":"2024-05-01T12:00:00Z","id":"req-7"})"), refusal, id);
+  auto r = parse_ir_payload(message(
+                                R"({"code":"open","repeat":2,"force":true,"ts":"2024-05-01T12:00:00Z","id":"req-7"})"),
+                            refusal, id);
   REQUIRE(r);
   CHECK(r->code == "open");
   CHECK(r->repeat == 2);

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "catalog/catalog.hpp"
-#include "loader/loader.hpp"
 #include "ir_tcp/ir_settings.hpp"
+#include "loader/loader.hpp"
 
 using namespace edgebridge;
 using namespace edgebridge::ir_tcp;
@@ -112,7 +112,8 @@ devices:
 )",
                 bridge);
   CHECK_FALSE(r.config);
-  CHECK_THAT(r.diagnostics.format_all(), Catch::Contains(codes + ":3:8: error: codes.close: the code has 3 on/off values"));
+  CHECK_THAT(r.diagnostics.format_all(),
+             Catch::Contains(codes + ":3:8: error: codes.close: the code has 3 on/off values"));
   {
     std::ofstream out(codes);
     out << "open: sendir,1:1,1,38000,1,1,343,171\n";

@@ -180,8 +180,8 @@ TEST_CASE("strings read two characters per register, stop at NUL and drop traili
 
 TEST_CASE("encoding is the inverse of decoding for every type and order", "[modbus][codec]") {
   const std::vector<std::pair<ValueType, double>> values = {
-      {ValueType::int16, -123},      {ValueType::uint16, 65413},        {ValueType::int32, -123456789},
-      {ValueType::uint32, 305419896}, {ValueType::float32, 123.456},     {ValueType::int64, -1234567890123},
+      {ValueType::int16, -123},           {ValueType::uint16, 65413},    {ValueType::int32, -123456789},
+      {ValueType::uint32, 305419896},     {ValueType::float32, 123.456}, {ValueType::int64, -1234567890123},
       {ValueType::uint64, 1234567890123}, {ValueType::float64, 123.456}};
   for (const auto& [type, value] : values) {
     for (const char* order : {"ABCD", "CDAB", "BADC", "DCBA"}) {

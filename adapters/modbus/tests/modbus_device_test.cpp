@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "catalog/catalog.hpp"
-#include "loader/loader.hpp"
 #include "core/timestamps.hpp"
+#include "loader/loader.hpp"
 #include "recording_ingress.hpp"
 
 using namespace edgebridge;

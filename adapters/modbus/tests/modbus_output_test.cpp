@@ -34,8 +34,7 @@ std::vector<std::string> names(const ModbusSettings& s, const std::vector<Readin
 
 TEST_CASE("one poll is one JSON object with ts first and values in register order", "[modbus][output]") {
   auto s = device();
-  auto messages = reading_messages(s, WallClock::time_point(1767225600000ms),
-                                   {{0, 31250.5}, {1, 21.4}, {2, true}});
+  auto messages = reading_messages(s, WallClock::time_point(1767225600000ms), {{0, 31250.5}, {1, 21.4}, {2, true}});
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].topic == "sensors/lux1");
   CHECK(messages[0].payload == R"({"ts":"2026-01-01T00:00:00.000Z","lux":31250.5,"temperature":21.4,"door":true})");

@@ -68,16 +68,15 @@ TEST_CASE("a multi-register value is never cut between two requests", "[modbus][
   for (std::uint16_t a = 0; a < 124; ++a) regs.push_back(reg("h" + std::to_string(a), Table::holding, a));
   regs.push_back(reg("wide", Table::holding, 124, ValueType::float64));  // 124-127
   auto plan = plan_reads(regs, {});
-  CHECK(described(plan) ==
-        std::vector<std::string>{"holding 0-123 (124 registers)", "holding 124-127 (4 registers)"});
+  CHECK(described(plan) == std::vector<std::string>{"holding 0-123 (124 registers)", "holding 124-127 (4 registers)"});
 }
 
 TEST_CASE("tables are never mixed and come in a fixed order", "[modbus][plan]") {
   std::vector<RegisterSpec> regs = {reg("h", Table::holding, 1), reg("i", Table::input, 1), reg("c", Table::coil, 1),
                                     reg("d", Table::discrete, 1), reg("h2", Table::holding, 0)};
-  CHECK(described(plan_reads(regs, {})) ==
-        std::vector<std::string>{"coil 1 (1 bit)", "discrete 1 (1 bit)", "input 1 (1 register)",
-                                 "holding 0-1 (2 registers)"});
+  CHECK(described(plan_reads(regs, {})) == std::vector<std::string>{"coil 1 (1 bit)", "discrete 1 (1 bit)",
+                                                                    "input 1 (1 register)",
+                                                                    "holding 0-1 (2 registers)"});
 }
 
 TEST_CASE("bits of one register and the register itself share one read", "[modbus][plan]") {
@@ -98,7 +97,7 @@ TEST_CASE("a refused block splits into its entries, overlapping ones kept togeth
   auto plan = plan_reads(regs, {});
   REQUIRE(plan.size() == 1);
   auto parts = split_request(plan[0], regs, {});
-  CHECK(described(parts) == std::vector<std::string>{"holding 0 (1 register)", "holding 3-4 (2 registers)",
-                                                     "holding 5 (1 register)"});
+  CHECK(described(parts) ==
+        std::vector<std::string>{"holding 0 (1 register)", "holding 3-4 (2 registers)", "holding 5 (1 register)"});
   CHECK(parts[2].members.size() == 2);
 }

@@ -127,8 +127,8 @@ TEST_CASE("wrong value types and steps between register units are refused", "[mo
 TEST_CASE("malformed payloads are refused, never thrown", "[modbus][write]") {
   Fixture f;
   for (const char* bad : {"", "21.5", "[1,2]", "{", R"({"value":1})", R"({"register":5,"value":1})",
-                          R"({"register":"setpoint"})", R"({"register":"setpoint","value":20,"unit":"F"})",
-                          "\xff\xfe", R"({"register":"setpoint","value":20,"ts":"yesterday"})"}) {
+                          R"({"register":"setpoint"})", R"({"register":"setpoint","value":20,"unit":"F"})", "\xff\xfe",
+                          R"({"register":"setpoint","value":20,"ts":"yesterday"})"}) {
     INFO(bad);
     auto c = f.payload(bad);
     CHECK(c.verdict == Verdict::rejected);
@@ -165,5 +165,7 @@ TEST_CASE("rules write by register name with the value as arguments", "[modbus][
 TEST_CASE("the result reply names device, register, status and reason", "[modbus][write]") {
   auto text = result_payload("climate", "setpoint", 99, "abc", "rejected", "out of range",
                              WallClock::time_point(std::chrono::milliseconds(1767225600000)));
-  CHECK(text == R"({"ts":"2026-01-01T00:00:00.000Z","device":"climate","register":"setpoint","value":99,"id":"abc","status":"rejected","error":"out of range"})");
+  CHECK(
+      text ==
+      R"({"ts":"2026-01-01T00:00:00.000Z","device":"climate","register":"setpoint","value":99,"id":"abc","status":"rejected","error":"out of range"})");
 }

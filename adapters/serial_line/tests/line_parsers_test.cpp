@@ -49,7 +49,8 @@ TEST_CASE("csv maps columns to typed fields", "[serial][parser]") {
         nlohmann::json{{"station", "north, gate"}, {"temperature", -3.25}, {"humidity", nullptr}, {"raining", false}});
   CHECK(reading(*p, R"("say ""hi""",1,2,off,)")["station"] == "say \"hi\"");
   CHECK_THAT(bad(*p, "north,21.5,40,yes").message, Catch::Contains("expected 5 fields, the line has 4"));
-  CHECK_THAT(bad(*p, "north,warm,40,yes,x").message, Catch::Contains("column temperature") && Catch::Contains("not a number"));
+  CHECK_THAT(bad(*p, "north,warm,40,yes,x").message,
+             Catch::Contains("column temperature") && Catch::Contains("not a number"));
   CHECK_THAT(bad(*p, "north,21.5,40.5,yes,x").message, Catch::Contains("not a whole number"));
   CHECK_THAT(bad(*p, "north,21.5,40,maybe,x").message, Catch::Contains("not a boolean"));
   CHECK_THAT(bad(*p, "north,nan,40,yes,x").message, Catch::Contains("not a number"));
@@ -68,8 +69,7 @@ TEST_CASE("regex named groups become typed fields", "[serial][parser]") {
                              {{"humidity", FieldType::integer}, {"unit", FieldType::string}}, why);
   INFO(why);
   REQUIRE(p);
-  CHECK(reading(*p, "T=-4.5C H=81% ST") ==
-        nlohmann::json{{"temperature", -4.5}, {"humidity", 81}, {"unit", "ST"}});
+  CHECK(reading(*p, "T=-4.5C H=81% ST") == nlohmann::json{{"temperature", -4.5}, {"humidity", 81}, {"unit", "ST"}});
   CHECK_THAT(bad(*p, "T=abc").message, Catch::Contains("does not match"));
 }
 
@@ -84,7 +84,8 @@ TEST_CASE("regex: a group that did not take part is left out; the match may be a
 TEST_CASE("named groups translate to numbered ones", "[serial][parser]") {
   std::vector<std::string> names;
   std::string why;
-  CHECK(translate_named_groups(R"((?<a>x)(y)[(?<z>](?P<b>\()\k<a>)", names, why) == std::string(R"((x)(y)[(?<z>](\()\1)"));
+  CHECK(translate_named_groups(R"((?<a>x)(y)[(?<z>](?P<b>\()\k<a>)", names, why) ==
+        std::string(R"((x)(y)[(?<z>](\()\1)"));
   CHECK(names == std::vector<std::string>{"", "a", "", "b"});
   CHECK_FALSE(translate_named_groups("(?<1a>x)", names, why));
   CHECK_FALSE(translate_named_groups("(?<a>x)(?<a>y)", names, why));
