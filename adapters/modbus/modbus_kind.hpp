@@ -1,6 +1,6 @@
 #pragma once
 // The device kinds `modbus_rtu` and `modbus_tcp`, and the `edgebridge modbus`
-// commissioning subcommands. Listed in adapters/catalog.cpp.
+// commissioning subcommands. Listed in adapters/catalog/catalog.cpp.
 
 #include <memory>
 

@@ -1,6 +1,6 @@
 #pragma once
 // The effective configuration: bridge.yaml after validation, with every default
-// filled in. Plain data; the loader (config/loader.hpp) builds it.
+// filled in. Plain data; the loader (loader/loader.hpp) builds it.
 
 #include <cstdint>
 #include <memory>

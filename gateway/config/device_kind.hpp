@@ -41,7 +41,7 @@ class DeviceKind {
   }
 };
 
-// The explicit list of device kinds (adapters/catalog.cpp). No static
+// The explicit list of device kinds (adapters/catalog/catalog.cpp). No static
 // self-registration: the linker drops it from static libraries.
 using DeviceCatalog = std::vector<std::shared_ptr<const DeviceKind>>;
 
