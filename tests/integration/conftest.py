@@ -7,6 +7,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from harness.brokers import Mosquitto, TlsFiles  # noqa: E402
 from harness.certs import CertificateAuthority  # noqa: E402
+from harness.gateway import stop_leftover_gateways  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_gateway_outlives_its_test():
+    """A test that fails before gw.stop() leaves its gateway running; end it here."""
+    yield
+    stop_leftover_gateways()
 
 
 class Pki:
