@@ -54,3 +54,22 @@ def cloud_broker(tmp_path, pki):
     broker = Mosquitto(str(tmp_path), "cloud", tls=pki.server_files()).start()
     yield broker
     broker.stop()
+
+
+# What the tests print (the figures: an outage's broker-up -> last message, a
+# kill -9 run's counts, ...) is shown at the end of the run, one line each.
+_figures: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        for line in report.capstdout.splitlines():
+            if line.strip():
+                _figures.append(f"{report.nodeid.split('::')[-1]}: {line.strip()}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _figures:
+        terminalreporter.section("figures printed by the tests")
+        for line in _figures:
+            terminalreporter.write_line(line)
