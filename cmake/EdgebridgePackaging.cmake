@@ -54,6 +54,12 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${EDGEBRIDGE_PACKAGING_DIR}/copyri
 file(GLOB _eb_docs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${_eb_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs PERMISSIONS OWNER_WRITE ${_eb_read_only})
 
+# The local Mosquitto's queue for edgebridge's session (see the file). A
+# conffile in Mosquitto's drop-in folder: Debian's mosquitto.conf includes it
+# whether Mosquitto is installed before or after edgebridge.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/mosquitto/edgebridge.conf
+  DESTINATION /etc/mosquitto/conf.d PERMISSIONS OWNER_WRITE ${_eb_read_only})
+
 # Configuration: root owns it, group edgebridge (set by postinst) may read it.
 # A from-source install never overwrites a bridge.yaml that is already there.
 install(DIRECTORY DESTINATION /etc/edgebridge/certs
@@ -106,7 +112,7 @@ if(CMAKE_CROSSCOMPILING AND EDGEBRIDGE_DEB_ARCH)
   endif()
 endif()
 
-file(WRITE ${PROJECT_BINARY_DIR}/packaging/conffiles "/etc/edgebridge/bridge.yaml\n")
+file(WRITE ${PROJECT_BINARY_DIR}/packaging/conffiles "/etc/edgebridge/bridge.yaml\n/etc/mosquitto/conf.d/edgebridge.conf\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${PROJECT_BINARY_DIR}/packaging/conffiles
   ${EDGEBRIDGE_PACKAGING_DIR}/postinst

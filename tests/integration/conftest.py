@@ -12,6 +12,14 @@ for _sim in sorted(glob.glob(os.path.join(_ROOT, "adapters", "*", "sim"))):
 
 from harness.brokers import Mosquitto, TlsFiles  # noqa: E402
 from harness.certs import CertificateAuthority  # noqa: E402
+from harness.gateway import stop_leftover_gateways  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_gateway_outlives_its_test():
+    """A test that fails before gw.stop() leaves its gateway running; end it here."""
+    yield
+    stop_leftover_gateways()
 
 
 class Pki:
@@ -51,3 +59,22 @@ def cloud_broker(tmp_path, pki):
     broker = Mosquitto(str(tmp_path), "cloud", tls=pki.server_files()).start()
     yield broker
     broker.stop()
+
+
+# What the tests print (the figures: an outage's broker-up -> last message, a
+# kill -9 run's counts, ...) is shown at the end of the run, one line each.
+_figures: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        for line in report.capstdout.splitlines():
+            if line.strip():
+                _figures.append(f"{report.nodeid.split('::')[-1]}: {line.strip()}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _figures:
+        terminalreporter.section("figures printed by the tests")
+        for line in _figures:
+            terminalreporter.write_line(line)

@@ -129,12 +129,12 @@ def test_a_message_over_the_brokers_maximum_packet_size_is_dead_lettered_unsent(
 
 def test_dead_letters_can_be_purged(tmp_path, local_broker, cloud_broker, pki):
     gw = Gateway(str(tmp_path), bridge_config(
-        local_broker, {"ops": remote(cloud_broker, pki, max_message_size="10B")},
+        local_broker, {"ops": remote(cloud_broker, pki, max_message_size="1KiB")},
         [{"pattern": "t/#", "direction": "out"}]))
     gw.start(wait_for=("Connected. local", "Connected. remote=ops"))
     local = local_client(local_broker)
     for i in range(3):
-        local.publish(f"t/{i}", "too long for ten bytes")
+        local.publish(f"t/{i}", "x" * 2000)
     wait_until(lambda: len(dead_letters(gw)) == 3, timeout=15, what="three dead letters")
     first = dead_letters(gw)[0]["id"]
     r = run_cli("outbox", "dead-letters", "-c", gw.config_path, "--purge", "--id", str(first))

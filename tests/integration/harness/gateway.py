@@ -24,6 +24,16 @@ def to_yaml(config: dict) -> str:
     return json.dumps(config, indent=2) + "\n"
 
 
+# Every process started by a Gateway, so a test that fails half-way does not
+# leave its gateway running for the rest of the session (conftest.py ends them).
+_running: "set[Gateway]" = set()
+
+
+def stop_leftover_gateways() -> None:
+    for gw in list(_running):
+        gw.kill9()
+
+
 class Gateway:
     def __init__(self, workdir: str, config: dict | str, name: str = "edgebridge"):
         self.workdir = os.path.join(workdir, name)
@@ -65,6 +75,7 @@ class Gateway:
         logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen([binary(), "run", "-c", self.config_path, "--log-level", "debug", *extra_args],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env)
+        _running.add(self)
         self._reader = threading.Thread(target=self._read, args=(self.proc, logf), daemon=True)
         self._reader.start()
         for needle in wait_for:
@@ -124,6 +135,7 @@ class Gateway:
             self._reader.join(timeout=5)
         rc = self.proc.returncode
         self.proc = None
+        _running.discard(self)
         leftover = [l for l in self.lines() if "were not destroyed" in l]
         assert not leftover, leftover  # a libmosquitto client never destroyed (tests/lsan.supp)
         return rc
@@ -135,6 +147,7 @@ class Gateway:
         if self._reader:
             self._reader.join(timeout=5)
         self.proc = None
+        _running.discard(self)
 
     def signal(self, sig: int) -> None:
         assert self.proc is not None
