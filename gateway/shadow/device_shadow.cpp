@@ -326,6 +326,7 @@ void DeviceShadow::on_get_accepted(const Json& doc, Clock::time_point now) {
       desired_ = object_at(state, "desired");
       version_ = int_field(doc, "version");
       changed_ = true;
+      forget_undesired_errors();
     }
     return;
   }
@@ -335,6 +336,7 @@ void DeviceShadow::on_get_accepted(const Json& doc, Clock::time_point now) {
   const Json& cloud = object_at(state, "reported");
   desired_ = object_at(state, "desired");
   version_ = int_field(doc, "version");
+  forget_undesired_errors();
   // What the cloud lacks or holds differently goes again; what it has, not.
   for (auto it = reported_.begin(); it != reported_.end(); ++it) {
     auto c = cloud.find(it.key());
@@ -407,6 +409,7 @@ void DeviceShadow::on_update_accepted(const Json& doc) {
       changed_ = true;
     }
     version_ = std::max(version_, version);
+    forget_undesired_errors();
     return;
   }
   ++counters_.updates_accepted;
@@ -553,6 +556,18 @@ void DeviceShadow::clear_error(const std::string& key) {
   pending_errors_.insert(key);
   urgent_ = true;
   changed_ = true;
+}
+
+void DeviceShadow::forget_undesired_errors() {
+  // An error explains a desired value that was not carried out; once nobody
+  // desires that key any more there is nothing left to explain.
+  std::vector<std::string> gone;
+  for (auto it = errors_.begin(); it != errors_.end(); ++it)
+    if (!desired_.contains(it.key()) && !commands_.count(it.key())) gone.push_back(it.key());
+  for (const auto& key : gone) {
+    clear_error(key);
+    attempted_.erase(key);
+  }
 }
 
 void DeviceShadow::back_off(Clock::time_point now) {

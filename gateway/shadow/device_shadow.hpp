@@ -141,6 +141,8 @@ class DeviceShadow {
   void report(const std::string& key, const nlohmann::json& value, bool urgent);
   void set_error(const std::string& key, const std::string& why);
   void clear_error(const std::string& key);
+  // Clears the errors of keys no longer in the desired state.
+  void forget_undesired_errors();
   void back_off(Clock::time_point now);
   std::string next_token();
   bool ours(const nlohmann::json& doc, Kind kind) const;
