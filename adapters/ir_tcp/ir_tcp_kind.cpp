@@ -224,7 +224,10 @@ class IrTcpKind final : public DeviceKind {
       for (auto& item : entry.items) {
         if (s && !s->find(item.target)) {
           std::string msg = "device \"" + device.name + "\" has no code \"" + item.target + "\"";
-          if (auto guess = did_you_mean(item.target, codes); !guess.empty()) msg += "; did you mean \"" + guess + "\"?";
+          if (auto guess = did_you_mean(item.target, codes); !guess.empty())
+            msg += "; did you mean \"" + guess + "\"?";
+          else
+            msg += ".";
           msg += " Codes: " + s->code_names();
           shadow.context().error(item.node, item.path, msg);
           continue;

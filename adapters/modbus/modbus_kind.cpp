@@ -66,7 +66,10 @@ class ModbusKind final : public DeviceKind {
       std::string msg = s->find_register(name.key)
                             ? "register \"" + name.key + "\" is not listed under writes:, so it cannot be desired"
                             : "device \"" + device.name + "\" has no register \"" + name.key + "\"";
-      if (auto guess = did_you_mean(name.key, writable); !guess.empty()) msg += "; did you mean \"" + guess + "\"?";
+      if (auto guess = did_you_mean(name.key, writable); !guess.empty())
+        msg += "; did you mean \"" + guess + "\"?";
+      else if (!writable.empty())
+        msg += ".";
       msg += writable.empty() ? std::string("; this device has no writes:") : " Writable: " + list;
       shadow.context().error(name.node, name.path, msg);
     }

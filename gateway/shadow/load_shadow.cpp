@@ -28,7 +28,10 @@ std::string read_remote(MapReader& s, const YAML::Node& at, const std::vector<Re
   if (auto given = s.optional_string("remote")) {
     if (std::find(names.begin(), names.end(), *given) != names.end()) return *given;
     std::string msg = "no remote named \"" + *given + "\"";
-    if (auto guess = did_you_mean(*given, names); !guess.empty()) msg += "; did you mean \"" + guess + "\"?";
+    if (auto guess = did_you_mean(*given, names); !guess.empty())
+      msg += "; did you mean \"" + guess + "\"?";
+    else if (!names.empty())
+      msg += ".";
     msg += names.empty() ? std::string("; add one under remotes:") : " Remotes: " + joined(names);
     ctx.error(s.raw("remote"), s.key_path("remote"), msg);
     return {};
@@ -51,7 +54,8 @@ void read_reported(MapReader& s, ShadowConfig& cfg, const DeviceConfig& device) 
   const auto keys = s.string_list("reported");
   if (cfg.reading_keys && cfg.reading_keys->empty()) {
     ctx.error(node, s.key_path("reported"),
-              "a " + device.type + " device has no readings; its reported state is the desired keys it carried out");
+              "device \"" + device.name + "\" (" + device.type +
+                  ") has no readings; its reported state is the desired keys it carried out");
     return;
   }
   std::vector<std::string> known;
@@ -67,7 +71,10 @@ void read_reported(MapReader& s, ShadowConfig& cfg, const DeviceConfig& device) 
     }
     if (cfg.reading_keys && std::find(known.begin(), known.end(), keys[i]) == known.end()) {
       std::string msg = "device \"" + device.name + "\" has no reading \"" + keys[i] + "\"";
-      if (auto guess = did_you_mean(keys[i], known); !guess.empty()) msg += "; did you mean \"" + guess + "\"?";
+      if (auto guess = did_you_mean(keys[i], known); !guess.empty())
+        msg += "; did you mean \"" + guess + "\"?";
+      else
+        msg += ".";
       msg += " Readings: " + joined(known);
       ctx.error(at, path, msg);
       continue;

@@ -61,10 +61,12 @@ def climate(sim, **shadow) -> dict:
             "shadow": {"desired": ["setpoint"], "report_interval": "1s", **shadow}}
 
 
-def make_gateway(tmp_path, local_broker, proxy, pki, devices) -> Gateway:
+def make_gateway(tmp_path, local_broker, proxy, pki, devices, gateways) -> Gateway:
     config = bridge_config(local_broker, {"ops": remote(proxy, pki, url=proxy.url("mqtts"))},
                            [{"pattern": "sensors/#", "direction": "out", "qos": 1}], devices=devices)
-    return Gateway(str(tmp_path), config)
+    gw = Gateway(str(tmp_path), config)
+    gateways.append(gw)
+    return gw
 
 
 def start(gw: Gateway) -> Gateway:
@@ -77,8 +79,21 @@ def reported(service, thing=THING, name=""):
 
 
 def wait_doc(service, predicate, what, thing=THING, name="", timeout=15.0):
-    return wait_until(lambda: (lambda d: d if d and predicate(d) else None)(service.document(thing, name)),
-                      timeout, what=f"{what}; shadow now {service.document(thing, name)}")
+    try:
+        return wait_until(lambda: (lambda d: d if d and predicate(d) else None)(service.document(thing, name)),
+                          timeout, what=what)
+    except TimeoutError as e:
+        raise TimeoutError(f"{e}; the shadow in the cloud: {service.document(thing, name)}") from None
+
+
+@pytest.fixture
+def gateways():
+    """Every gateway a test starts is stopped, also when the test fails."""
+    started = []
+    yield started
+    for gw in started:
+        if gw.running():
+            gw.stop()
 
 
 def writes(sim):
@@ -138,10 +153,10 @@ def test_the_shadow_service_stand_in_answers_as_the_developer_guide_describes(cl
 
 
 def test_readings_become_reported_state_and_a_desired_setpoint_is_written_with_the_command_checks(
-        tmp_path, local_broker, cloud_broker, pki, service, sim, proxy):
+        tmp_path, local_broker, cloud_broker, pki, service, sim, proxy, gateways):
     unit = sim.unit(1)
     local = local_client(local_broker).subscribe("shadow/#")
-    gw = start(make_gateway(tmp_path, local_broker, proxy, pki, [climate(sim)]))
+    gw = start(make_gateway(tmp_path, local_broker, proxy, pki, [climate(sim)], gateways))
 
     # No shadow yet: the gateway's /get gets 404 and it creates the shadow.
     wait_doc(service, lambda d: d["reported"].get("temperature") == 21.4 and d["reported"].get("setpoint") == 18,
@@ -192,10 +207,10 @@ def test_readings_become_reported_state_and_a_desired_setpoint_is_written_with_t
 
 
 def test_an_outage_with_15_changes_ends_in_at_most_2_updates_the_last_equal_to_the_current_reading(
-        tmp_path, local_broker, cloud_broker, pki, service, sim, proxy):
+        tmp_path, local_broker, cloud_broker, pki, service, sim, proxy, gateways):
     unit = sim.unit(1)
     cloud = cloud_client(cloud_broker, pki).subscribe("sensors/climate1")
-    gw = start(make_gateway(tmp_path, local_broker, proxy, pki, [climate(sim)]))
+    gw = start(make_gateway(tmp_path, local_broker, proxy, pki, [climate(sim)], gateways))
     wait_doc(service, lambda d: d["reported"].get("temperature") == 21.4, "the first report")
 
     proxy.refuse(True)
@@ -232,9 +247,9 @@ def test_an_outage_with_15_changes_ends_in_at_most_2_updates_the_last_equal_to_t
 
 
 def test_desired_changed_while_the_gateway_was_down_is_applied_after_reconnect(
-        tmp_path, local_broker, cloud_broker, pki, service, sim, proxy):
+        tmp_path, local_broker, cloud_broker, pki, service, sim, proxy, gateways):
     unit = sim.unit(1)
-    gw = start(make_gateway(tmp_path, local_broker, proxy, pki, [climate(sim)]))
+    gw = start(make_gateway(tmp_path, local_broker, proxy, pki, [climate(sim)], gateways))
     wait_doc(service, lambda d: d["reported"].get("setpoint") == 18, "the first report")
     assert gw.stop() == 0
     service.set_desired(THING, {"setpoint": 24})  # nobody listens to the delta now
@@ -247,9 +262,9 @@ def test_desired_changed_while_the_gateway_was_down_is_applied_after_reconnect(
 
 
 def test_a_stale_delta_writes_nothing_and_a_409_is_recovered(tmp_path, local_broker, cloud_broker, pki, service,
-                                                            sim, proxy):
+                                                            sim, proxy, gateways):
     unit = sim.unit(1)
-    gw = start(make_gateway(tmp_path, local_broker, proxy, pki, [climate(sim)]))
+    gw = start(make_gateway(tmp_path, local_broker, proxy, pki, [climate(sim)], gateways))
     wait_doc(service, lambda d: d["reported"].get("setpoint") == 18, "the first report")
     service.set_desired(THING, {"setpoint": 21})
     doc = wait_doc(service, lambda d: d["reported"].get("setpoint") == 21 and d["delta"] == {}, "setpoint 21 applied")
@@ -269,13 +284,14 @@ def test_a_stale_delta_writes_nothing_and_a_409_is_recovered(tmp_path, local_bro
     assert gw.stop() == 0
 
 
-def test_an_ir_shade_is_driven_through_its_named_shadow(tmp_path, local_broker, cloud_broker, pki, service, proxy):
+def test_an_ir_shade_is_driven_through_its_named_shadow(tmp_path, local_broker, cloud_broker, pki, service, proxy,
+                                                        gateways):
     itach = ItachSimulator().start()
     try:
         shade = {"name": "shade", "type": "ir_tcp", "host": "127.0.0.1", "port": itach.port, "topic": "cmd/shade",
                  "codes": {"open": OPEN, "close": CLOSE},
                  "shadow": {"name": "position", "desired": {"shade": {"open": "open", "closed": "close"}}}}
-        gw = make_gateway(tmp_path, local_broker, proxy, pki, [shade])
+        gw = make_gateway(tmp_path, local_broker, proxy, pki, [shade], gateways)
         gw.start(wait_for=("Connected. local", "Connected. remote=ops", "IR blaster connected. device=shade "))
         thing = "test-gw-shade"
         wait_until(lambda: service.requests(thing, "get"), 10, what="the shadow's /get")
