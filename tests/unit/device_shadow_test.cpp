@@ -45,6 +45,15 @@ devices:
     shadow:
       name: shade
       desired: { shade: { open: open, closed: close } }
+  - name: display
+    type: serial_line
+    port: /dev/ttyUSB1
+    topic: sensors/display
+    parser: raw
+    writable: true
+    write_allow: ["MODE ECO", "MODE COMFORT"]
+    shadow:
+      desired: { mode: { eco: "MODE ECO", comfort: "MODE COMFORT" } }
 )";
 
 Config load() {
@@ -397,4 +406,36 @@ TEST_CASE("per-register readings (output.per_register) are reported too", "[shad
   h.reading(21.5, "sensors/climate1/setpoint");
   h.connect();
   CHECK(h.accept_update(1) == Json{{"setpoint", 21.5}});
+}
+
+TEST_CASE("a serial line device: a desired value writes its configured line, never the value itself", "[shadow]") {
+  Harness h("display");
+  h.reading({{"line", "T=21.5"}}, "sensors/display");
+  h.connect();
+  CHECK(h.accept_update(1) == Json{{"line", "T=21.5"}});
+  h.cloud("/update/delta", {{"state", {{"mode", "eco"}}}, {"version", 2}});
+  REQUIRE(h.invoked.size() == 1);
+  CHECK(h.invoked[0].command == "write");
+  CHECK(h.invoked[0].args["data"] == "MODE ECO");
+  h.device_result({{"ok", true}, {"status", "ok"}, {"bytes", 10}, {"id", h.invoked[0].args["id"]}},
+                  "sensors/display/write/result");
+  CHECK(h.accept_update(3) == Json{{"mode", "eco"}});
+  // Text that is not one of the configured values is never written.
+  h.cloud("/update/delta", {{"state", {{"mode", "MODE ECO\r\nREBOOT"}}}, {"version", 4}});
+  CHECK(h.invoked.size() == 1);
+  CHECK(h.accept_update(5)["errors"]["mode"].get<std::string>().find("is not one of eco, comfort") !=
+        std::string::npos);
+}
+
+TEST_CASE("a desired value that is not a plain value of a register is refused by the device's checks", "[shadow]") {
+  // The shadow passes the value as it came; the Modbus checks (min/max, type)
+  // decide, exactly as for a command on the command topic.
+  Harness h;
+  h.connect();
+  h.answer = Delivery::error;
+  h.refusal = "\"value\" must be a number for \"setpoint\"";
+  h.cloud("/update/delta", {{"state", {{"setpoint", {{"nested", 1}}}}}, {"version", 2}});
+  REQUIRE(h.invoked.size() == 1);
+  CHECK(h.invoked[0].args["value"] == Json{{"nested", 1}});
+  CHECK(h.accept_update(3)["errors"]["setpoint"] == "\"value\" must be a number for \"setpoint\"");
 }
