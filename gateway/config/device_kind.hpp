@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/device.hpp"
+#include "core/shadow_binding.hpp"
 
 namespace edgebridge {
 
@@ -38,6 +39,27 @@ class DeviceKind {
   virtual std::optional<std::vector<std::string>> command_names(const DeviceConfig& device) const {
     (void)device;
     return std::nullopt;
+  }
+  // Device shadows (docs/shadows.md). The keys of the device's readings, each
+  // with its deadband: nullopt when they are known only once readings arrive
+  // (any key is then accepted in `shadow.reported`); empty when the device has
+  // no readings (its reported state is what it carried out).
+  virtual std::optional<std::vector<ShadowReadingKey>> shadow_readings(const DeviceConfig& device) const {
+    (void)device;
+    return std::nullopt;
+  }
+  // Reads `desired` of the device's `shadow:` section (`shadow.raw("desired")`):
+  // the desired keys the device accepts and the command each becomes, checked
+  // against what its commands allow (writes:, codes, write_allow). Errors go to
+  // the reader's context with the key's line and column. By default a kind
+  // takes no desired state.
+  virtual std::vector<ShadowDesiredKey> shadow_desired(MapReader& shadow, const DeviceConfig& device) const {
+    (void)device;
+    YAML::Node desired = shadow.raw("desired");
+    if (desired.IsDefined() && !desired.IsNull())
+      shadow.context().error(desired, shadow.key_path("desired"),
+                             "a " + type() + " device takes no desired state; remove desired:");
+    return {};
   }
 };
 

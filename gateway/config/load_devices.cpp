@@ -7,7 +7,8 @@
 
 namespace edgebridge::sections {
 
-void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<DeviceConfig>& out) {
+void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<DeviceConfig>& out,
+                  const DeviceEntryReader& extra) {
   auto& ctx = root.context();
   std::vector<std::string> types;
   for (const auto& kind : catalog) types.push_back(kind->type());
@@ -52,6 +53,10 @@ void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<Dev
     }
     device.type = type;
     device.settings = (*kind)->parse(d, device);
+    if (device.settings && extra.each)
+      extra.each(d, device, **kind);
+    else
+      for (const auto& key : extra.keys) d.allow(key.c_str());
     d.finish();
     out.push_back(std::move(device));
   }
@@ -62,6 +67,7 @@ void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<Dev
       if (device.type == kind->type() && device.settings) of_kind.push_back(&device);
     if (!of_kind.empty()) kind->check_together(of_kind, ctx.diag());
   }
+  if (extra.after) extra.after(out, ctx.diag());
 }
 
 }  // namespace edgebridge::sections

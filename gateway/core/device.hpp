@@ -31,8 +31,11 @@ class DeviceEndpoint {
   // broker or a rule). The adapter checks it against its configuration before
   // any device I/O, and reports the outcome on its result topic.
   virtual Delivery command(const Message& message) = 0;
-  // A named command from a rule action (an IR code, a register write).
-  // `args` is the action's JSON arguments (may be null). On error, `why` says why.
+  // A named command from a rule action or a device shadow (an IR code, a
+  // register write). `args` is the action's JSON arguments (may be null). An
+  // "id" in an object `args` (a string, at most 64 bytes) is echoed as "id" in
+  // the result message the command gets, so the caller can find its outcome
+  // (device shadows do). On error, `why` says why.
   virtual Delivery invoke(const std::string& command, const nlohmann::json& args, std::string& why) = 0;
   // Counters and gauges for /metrics, by snake_case name. Names in use:
   // polls_ok, polls_failed, poll_latency_ms (last poll), online (0/1),

@@ -6,6 +6,8 @@
 #include "config/fingerprint.hpp"
 #include "config/sections.hpp"
 #include "rules/load_rules.hpp"
+#include "shadow/load_shadow.hpp"
+#include "shadow/shadow_config.hpp"
 
 namespace edgebridge {
 
@@ -34,7 +36,13 @@ LoadResult load_config_text(const std::string& text, const std::string& file_nam
   sections::read_local(top, config.gateway, config.local);
   sections::read_remotes(top, config.gateway, config.remotes, options);
   sections::read_topics(top, config.remotes, config.topics);
-  sections::read_devices(top, catalog, config.devices);
+  sections::DeviceEntryReader shadows;  // each entry's `shadow:` (shadow/load_shadow.hpp)
+  shadows.keys = {"shadow"};
+  shadows.each = [&config](MapReader& entry, DeviceConfig& device, const DeviceKind& kind) {
+    device.shadow = read_device_shadow(entry, device, kind, config.remotes, config.gateway);
+  };
+  shadows.after = [](const std::vector<DeviceConfig>& devices, Diagnostics& diag) { check_shadows(devices, diag); };
+  sections::read_devices(top, catalog, config.devices, shadows);
   read_rules(top, config, catalog);
   if (YAML::Node rules = top.raw("rules"); rules.IsDefined()) config.rules_fingerprint = yaml_fingerprint(rules);
   top.finish();
