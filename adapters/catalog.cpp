@@ -17,7 +17,7 @@ DeviceCatalog device_catalog() {
 
 std::vector<CliExtension> cli_extensions() {
   std::vector<CliExtension> extensions;
-  extensions.push_back(add_ir_cli);
+  extensions.emplace_back(add_ir_cli);
   extensions.push_back(modbus::cli_extension());
   return extensions;
 }

@@ -9,7 +9,7 @@
 #   /usr/lib/sysusers.d/edgebridge.conf          the system user, in group dialout
 #   /etc/edgebridge/bridge.yaml                  a conffile: dpkg never overwrites your edits
 #   /etc/edgebridge/certs/                       for the remote's certificates (0750)
-#   /usr/share/doc/edgebridge/                   README.md, copyright
+#   /usr/share/doc/edgebridge/                   README.md, copyright, docs/*.md
 # With another prefix the unit and the sysusers file go under it
 # (systemd also reads <prefix>/lib/systemd/system and <prefix>/lib/sysusers.d),
 # and the unit's ExecStart names <prefix>/bin/edgebridge.
@@ -50,6 +50,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/systemd/edgebridge.sysusers
   DESTINATION ${_eb_sysusers_dir} RENAME edgebridge.conf PERMISSIONS OWNER_WRITE ${_eb_read_only})
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${EDGEBRIDGE_PACKAGING_DIR}/copyright
   DESTINATION ${CMAKE_INSTALL_DOCDIR} PERMISSIONS OWNER_WRITE ${_eb_read_only})
+# The manuals, where README.md's links (docs/...) find them.
+file(GLOB _eb_docs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
+install(FILES ${_eb_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs PERMISSIONS OWNER_WRITE ${_eb_read_only})
 
 # Configuration: root owns it, group edgebridge (set by postinst) may read it.
 # A from-source install never overwrites a bridge.yaml that is already there.

@@ -5,14 +5,15 @@
 
 #include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <stdexcept>
 #include <string>
+
+#include "core/text.hpp"
 
 namespace edgebridge {
 
 Waker::Waker() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  if (fd_ < 0) throw std::runtime_error(std::string("eventfd failed: ") + std::strerror(errno));
+  if (fd_ < 0) throw std::runtime_error(std::string("eventfd failed: ") + errno_text(errno));
 }
 
 Waker::~Waker() {

@@ -54,8 +54,10 @@ Delivery IrTcpDevice::command(const Message& message) {
   IrRefusal refusal;
   nlohmann::json request_id;
   auto request = parse_ir_payload(message, refusal, request_id);
+  // Named before the call: an argument moved from `request` may be made first.
+  const std::string code = request ? request->code : std::string();
   std::string why;
-  return enqueue(std::move(request), refusal, request_id, request ? request->code : std::string(), why);
+  return enqueue(std::move(request), refusal, request_id, code, why);
 }
 
 Delivery IrTcpDevice::invoke(const std::string& command, const nlohmann::json& args, std::string& why) {

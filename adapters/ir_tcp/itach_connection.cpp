@@ -9,7 +9,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "core/text.hpp"
 
 namespace edgebridge {
 namespace {
@@ -50,12 +51,12 @@ bool ItachConnection::connect(const std::string& host, int port, Duration timeou
   for (addrinfo* ai = found; ai; ai = ai->ai_next) {
     int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
-      why = std::strerror(errno);
+      why = errno_text(errno);
       continue;
     }
     int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
     if (rc != 0 && errno != EINPROGRESS) {
-      why = std::strerror(errno);
+      why = errno_text(errno);
       ::close(fd);
       continue;
     }
@@ -80,7 +81,7 @@ bool ItachConnection::connect(const std::string& host, int port, Duration timeou
       socklen_t len = sizeof err;
       ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0) {
-        why = std::strerror(err);
+        why = errno_text(err);
         break;
       }
       connected = true;
@@ -121,7 +122,7 @@ bool ItachConnection::send_line(const std::string& line, bool& delivered_nothing
       if (::poll(&p, 1, millis_until(deadline)) > 0) continue;
       why = "the iTach does not take data (send buffer full for 5s)";
     } else {
-      why = std::strerror(errno);
+      why = errno_text(errno);
     }
     close();
     return false;
@@ -154,7 +155,7 @@ ItachConnection::Wait ItachConnection::fill(Clock::time_point deadline, std::str
     int n = ::poll(fds, waker_ ? 2 : 1, millis_until(deadline));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      why = std::strerror(errno);
+      why = errno_text(errno);
       close();
       return Wait::closed;
     }
@@ -173,7 +174,7 @@ ItachConnection::Wait ItachConnection::fill(Clock::time_point deadline, std::str
         return Wait::line;  // maybe only a partial line; the caller loops
       }
       if (got < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-      why = got == 0 ? "the iTach closed the connection" : std::string(std::strerror(errno));
+      why = got == 0 ? "the iTach closed the connection" : errno_text(errno);
       close();
       return Wait::closed;
     }

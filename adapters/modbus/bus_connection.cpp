@@ -4,8 +4,9 @@
 #include <sys/file.h>
 
 #include <cerrno>
-#include <cstring>
 #include <thread>
+
+#include "core/text.hpp"
 
 namespace edgebridge::modbus {
 namespace {
@@ -71,12 +72,12 @@ bool BusConnection::connect(std::string& why, std::chrono::milliseconds connect_
     if (::flock(modbus_get_socket(ctx_), LOCK_EX | LOCK_NB) != 0) {
       why = errno == EWOULDBLOCK ? "the port is in use by another process (is the edgebridge service running? "
                                    "stop it while you use the commissioning CLI)"
-                                 : std::string("cannot lock the port: ") + std::strerror(errno);
+                                 : std::string("cannot lock the port: ") + errno_text(errno);
       close();
       return false;
     }
     if (settings_.serial.rs485 && modbus_rtu_set_serial_mode(ctx_, MODBUS_RTU_RS485) != 0)
-      note_ = std::string("the driver does not support the kernel's RS-485 mode (") + std::strerror(errno) +
+      note_ = std::string("the driver does not support the kernel's RS-485 mode (") + errno_text(errno) +
               "); continuing in RS-232 mode: use an adapter with automatic direction control, or rts:";
     if (settings_.serial.rts == "up")
       modbus_rtu_set_rts(ctx_, MODBUS_RTU_RTS_UP);

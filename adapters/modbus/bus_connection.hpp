@@ -16,7 +16,7 @@
 #include "read_plan.hpp"
 #include "write_command.hpp"
 
-struct _modbus;
+struct _modbus;  // NOLINT(bugprone-reserved-identifier): libmodbus's own name for modbus_t
 
 namespace edgebridge::modbus {
 

@@ -50,7 +50,7 @@ std::shared_ptr<const LineParser> make_csv_parser(std::vector<Field> columns, ch
 // match anywhere in the line counts (anchor with ^...$ for the whole line).
 // A group that did not take part in the match is left out. `types` gives
 // each name's type (default number). Returns null and `why` on a bad pattern.
-std::shared_ptr<const LineParser> make_regex_parser(const std::string& pattern, std::vector<Field> types,
+std::shared_ptr<const LineParser> make_regex_parser(const std::string& pattern, const std::vector<Field>& types,
                                                     std::string& why, std::vector<std::string>* group_names = nullptr);
 
 // The named-group translation on its own: "(?<t>\d+)" → "(\d+)", names[1] = "t".

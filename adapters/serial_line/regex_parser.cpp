@@ -122,7 +122,7 @@ std::optional<std::string> translate_named_groups(const std::string& p, std::vec
   return out;
 }
 
-std::shared_ptr<const LineParser> make_regex_parser(const std::string& pattern, std::vector<Field> types,
+std::shared_ptr<const LineParser> make_regex_parser(const std::string& pattern, const std::vector<Field>& types,
                                                     std::string& why, std::vector<std::string>* group_names) {
   std::vector<std::string> names;
   auto translated = translate_named_groups(pattern, names, why);

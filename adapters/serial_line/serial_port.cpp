@@ -8,7 +8,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
+
+#include "core/text.hpp"
 
 namespace edgebridge {
 namespace {
@@ -54,13 +55,13 @@ bool SerialPort::open(const std::string& path, const SerialSettings& s, std::str
   close();
   int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    why = std::strerror(errno);
+    why = errno_text(errno);
     if (errno == EACCES) why += " (add the edgebridge user to the dialout group)";
     return false;
   }
   termios tio{};
   if (::tcgetattr(fd, &tio) != 0) {
-    why = std::string("not a serial port: ") + std::strerror(errno);
+    why = std::string("not a serial port: ") + errno_text(errno);
     ::close(fd);
     return false;
   }
@@ -78,7 +79,7 @@ bool SerialPort::open(const std::string& path, const SerialSettings& s, std::str
   ::cfsetispeed(&tio, speed_of(s.baud));
   ::cfsetospeed(&tio, speed_of(s.baud));
   if (::tcsetattr(fd, TCSANOW, &tio) != 0) {
-    why = std::string("cannot apply ") + s.text() + ": " + std::strerror(errno);
+    why = std::string("cannot apply ") + s.text() + ": " + errno_text(errno);
     ::close(fd);
     return false;
   }
@@ -101,7 +102,7 @@ SerialPort::Read SerialPort::read_some(std::string& out, std::string& why) {
   }
   // 0 bytes: nothing now (a hang-up shows as POLLHUP, which the caller checks).
   if (n == 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return Read::none;
-  why = std::strerror(errno);
+  why = errno_text(errno);
   return Read::gone;
 }
 
@@ -125,7 +126,7 @@ bool SerialPort::write_all(const std::string& data, Duration timeout, std::strin
       ::poll(&p, 1, static_cast<int>(left.count()));
       continue;
     }
-    why = std::strerror(errno);
+    why = errno_text(errno);
     return false;
   }
   return true;

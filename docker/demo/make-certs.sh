@@ -1,7 +1,8 @@
 #!/bin/sh
 # Makes the demo's throwaway CA and certificates in DIR (compose.demo.yaml runs
-# it once, as root, in the edgebridge image). The file names are the ones
-# bridge.yaml expects for AWS IoT Core, so the same bridge.yaml serves both:
+# it once, as root, in the build stage of docker/Dockerfile). The file names are
+# the ones bridge.yaml expects for AWS IoT Core, so the same bridge.yaml serves
+# both:
 #   AmazonRootCA1.pem   the CA (a copy of ca.pem)
 #   device.pem.crt      edgebridge's certificate, private.pem.key its key (uid 10001, 0600)
 #   server.crt/.key     the "cloud" broker's, for host names cloud and localhost (uid 1883)

@@ -14,7 +14,7 @@ class App;
 
 namespace edgebridge {
 
-// Exit codes (documented in the README and `edgebridge --help`).
+// Exit codes (documented in docs/configuration.md and `edgebridge --help`).
 enum ExitCode : int {
   kExitOk = 0,
   kExitRuntime = 1,    // a runtime failure (e.g. the state directory is not writable)

@@ -10,7 +10,9 @@
 #include <stdexcept>
 
 #include "app/endpoint_factory.hpp"
+#include "mqtt/connect_job.hpp"
 #include "core/json_text.hpp"
+#include "core/text.hpp"
 #include "core/timestamps.hpp"
 
 namespace edgebridge {
@@ -22,7 +24,7 @@ void make_directories(const std::string& path) {
     if (i == path.size() || (path[i] == '/' && i > 0)) {
       partial = path.substr(0, i);
       if (::mkdir(partial.c_str(), 0750) != 0 && errno != EEXIST)
-        throw std::runtime_error("cannot create state directory \"" + partial + "\": " + std::strerror(errno));
+        throw std::runtime_error("cannot create state directory \"" + partial + "\": " + errno_text(errno));
     }
   }
 }
@@ -158,6 +160,8 @@ void Gateway::stop() {
     rules_.reset();
   }
   store_.reset();
+  if (const std::size_t alive = live_clients(); alive > 0)
+    spdlog::error("Internal error: {} MQTT client object(s) were not destroyed", alive);
   spdlog::info("Gateway stopped. id={}", config_.gateway.id);
 }
 

@@ -102,6 +102,12 @@ void read_remote(MapReader& r, const std::string& name, const GatewaySettings& g
   out.inflight = static_cast<int>(r.integer("inflight", out.inflight, 1, 65535));
   out.store_qos0 = r.boolean("store_qos0", true);
   out.max_message_size = static_cast<std::size_t>(r.size("max_message_size", out.max_message_size));
+  // MQTT's own limit is 256 MiB (the Remaining Length's four bytes).
+  if (out.max_message_size < 1024 || out.max_message_size > 256 * 1024 * 1024) {
+    r.context().error(r.raw("max_message_size"), r.key_path("max_message_size"),
+                      "must be between 1KiB and 256MiB (MQTT's own limit)");
+    out.max_message_size = 128 * 1024;
+  }
   out.dead_letter_after_closes =
       static_cast<int>(r.integer("dead_letter_after_closes", out.dead_letter_after_closes, 0, 100));
   read_outbox_limits(r.child("outbox"), out.outbox);

@@ -34,6 +34,7 @@ std::string topic_name_problem(const std::string& topic) {
 void read_topics(MapReader& root, const std::vector<RemoteConfig>& remotes, std::vector<TopicMapping>& out) {
   auto& ctx = root.context();
   std::vector<std::string> names;
+  names.reserve(remotes.size());
   for (const auto& r : remotes) names.push_back(r.name);
   auto items = root.sequence("topics");
   if (!items.empty() && remotes.empty())

@@ -151,8 +151,8 @@ std::optional<std::string> scalar_text(ConfigContext& ctx, const YAML::Node& nod
   return ctx.substitute_env(node.Scalar(), node, key_path);
 }
 
-MapReader::MapReader(ConfigContext& ctx, YAML::Node node, std::string path)
-    : ctx_(ctx), node_(std::move(node)), path_(std::move(path)) {
+MapReader::MapReader(ConfigContext& ctx, const YAML::Node& node, std::string path)
+    : ctx_(ctx), node_(node), path_(std::move(path)) {
   if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
     ctx_.error(node_, path_, "expected a mapping of keys to values");
     node_ = YAML::Node(YAML::NodeType::Undefined);
@@ -411,7 +411,7 @@ void MapReader::finish() {
       ctx_.error(key_node, path_, "keys must be plain words");
       continue;
     }
-    const std::string key = key_node.Scalar();
+    const std::string& key = key_node.Scalar();
     if (!seen.insert(key).second) {
       ctx_.error(key_node, key_path(key), "appears twice in the same mapping; keep one");
       continue;

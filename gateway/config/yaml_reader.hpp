@@ -54,7 +54,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 class MapReader {
  public:
   // `node` may be undefined/null (treated as an empty mapping).
-  MapReader(ConfigContext& ctx, YAML::Node node, std::string path);
+  MapReader(ConfigContext& ctx, const YAML::Node& node, std::string path);
 
   bool present() const { return node_.IsDefined() && !node_.IsNull(); }
   bool has(const char* key) const;

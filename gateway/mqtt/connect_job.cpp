@@ -16,6 +16,8 @@ namespace edgebridge {
 
 namespace {
 
+std::atomic<std::size_t> g_live_clients{0};
+
 void on_log(mosquitto*, void* userdata, int level, const char* text) {
   if ((level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) == 0 || text == nullptr) return;
   static_cast<LogSink*>(userdata)->last_error = text;
@@ -28,6 +30,7 @@ void run(ConnectJob& job, ConnectRequest& r) {
     job.error = "cannot create an MQTT client (out of memory?)";
     return;
   }
+  ++g_live_clients;
   mosquitto* m = job.mosq;
   mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, r.mqtt5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311);
   mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1);
@@ -71,6 +74,14 @@ void run(ConnectJob& job, ConnectRequest& r) {
 
 }  // namespace
 
+void destroy_client(mosquitto* m) {
+  if (m == nullptr) return;
+  mosquitto_destroy(m);
+  --g_live_clients;
+}
+
+std::size_t live_clients() { return g_live_clients.load(); }
+
 bool unreachable_errno(int e) {
   return e == ECONNREFUSED || e == ENETUNREACH || e == EHOSTUNREACH || e == ETIMEDOUT || e == EHOSTDOWN ||
          e == ENETDOWN;
@@ -83,7 +94,7 @@ std::shared_ptr<ConnectJob> start_connect(ConnectRequest request,
     run(*job, r);
     const bool taken = !job->abandoned.load() && done(job);
     if (!taken && job->mosq != nullptr) {
-      mosquitto_destroy(job->mosq);
+      destroy_client(job->mosq);
       job->mosq = nullptr;
     }
   });

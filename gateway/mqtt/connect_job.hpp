@@ -60,6 +60,13 @@ struct ConnectJob {
 std::shared_ptr<ConnectJob> start_connect(ConnectRequest request,
                                           std::function<bool(const std::shared_ptr<ConnectJob>&)> done);
 
+// Every libmosquitto client is made by a ConnectJob and ends in
+// destroy_client(); live_clients() counts the ones in between, so a client
+// that is never destroyed is found (the sanitizer builds cannot see it: the
+// tests suppress leaks inside libmosquitto, see tests/lsan.supp).
+void destroy_client(mosquitto* m);
+std::size_t live_clients();
+
 // True when `errno_value` from a connect means the broker cannot be reached.
 bool unreachable_errno(int errno_value);
 

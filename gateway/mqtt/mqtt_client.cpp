@@ -250,7 +250,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
         if (self && self->job == j && !j->abandoned.load()) {
           self->connect_started();
         } else if (j->mosq != nullptr) {
-          mosquitto_destroy(j->mosq);
+          destroy_client(j->mosq);
           j->mosq = nullptr;
         }
         if (j->thread.joinable()) j->thread.join();
@@ -279,7 +279,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
       const std::string error = j->error.empty() ? describe_mosquitto_error(j->rc, j->saved_errno, last_error) : j->error;
       const bool tls_failure = j->rc == MOSQ_ERR_TLS || (j->rc == MOSQ_ERR_ERRNO && j->saved_errno == EPROTO);
       if (j->mosq != nullptr) {
-        mosquitto_destroy(j->mosq);
+        destroy_client(j->mosq);
         j->mosq = nullptr;
       }
       job.reset();
@@ -678,7 +678,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
     watch = 0;
     fd = -1;
     if (mosq != nullptr) {
-      mosquitto_destroy(mosq);  // closes the socket
+      destroy_client(mosq);  // closes the socket
       mosq = nullptr;
     }
     tracked.clear();
@@ -746,15 +746,15 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
     const TlsConfig files = *opts.tls;
     const Duration timeout = std::min(opts.connect_timeout, kTlsProbeTimeout);
     std::thread([weak, l, url, files, timeout, generation, error_text, unreachable_now, check_311] {
-      std::string why = diagnose_tls(url, files, timeout);
-      l->post([weak, generation, why, error_text, unreachable_now, check_311] {
+      const TlsDiagnosis d = diagnose_tls(url, files, timeout);
+      l->post([weak, generation, d, error_text, unreachable_now, check_311] {
         auto s = weak.lock();
         if (!s || s->stopping || s->diagnosis != generation || s->phase != Phase::backoff) return;
-        if (check_311 && why.empty())
+        if (check_311 && d.why.empty())
           s->conclude(error_text + "; the TLS session is healthy, so the broker likely does not speak MQTT 5",
                       unreachable_now, true);
         else
-          s->conclude(why.empty() ? error_text : why, unreachable_now, false);
+          s->conclude(d.why.empty() ? error_text : d.why, unreachable_now || d.unreachable, false);
       });
     }).detach();
   }

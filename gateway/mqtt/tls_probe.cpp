@@ -13,8 +13,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <memory>
+
+#include "core/text.hpp"
 
 namespace edgebridge {
 namespace {
@@ -60,7 +61,7 @@ std::string tcp_connect(const Url& url, int timeout_ms, Fd& out) {
       errno = err;
     }
     if (rc != 0) {
-      last = "cannot reach " + url.host + ":" + port + ": " + std::strerror(errno);
+      last = "cannot reach " + url.host + ":" + port + ": " + errno_text(errno);
       continue;
     }
     fcntl(fd.fd, F_SETFL, fcntl(fd.fd, F_GETFL) & ~O_NONBLOCK);
@@ -78,14 +79,14 @@ bool mentions(const std::string& text, const char* word) { return text.find(word
 
 }  // namespace
 
-std::string diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout) {
+TlsDiagnosis diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout) {
   const int timeout_ms = static_cast<int>(std::min<Duration::rep>(timeout.count(), 10'000));
   Fd sock;
-  if (auto why = tcp_connect(url, timeout_ms, sock); !why.empty()) return why;
+  if (auto why = tcp_connect(url, timeout_ms, sock); !why.empty()) return {why, true};
 
   std::string error;
   SslCtxPtr ctx = make_client_tls_context(tls, url.host, error);
-  if (!ctx) return error;
+  if (!ctx) return {error};
 
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), SSL_free);
   SSL_set_fd(ssl.get(), sock.fd);
@@ -103,14 +104,14 @@ std::string diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout)
       else if (verify == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || verify == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
                verify == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT)
         why += " (its CA is not in ca_file \"" + tls.ca_file + "\")";
-      return why;
+      return {why};
     }
     if (mentions(errors, "unknown ca") || mentions(errors, "bad certificate") ||
         mentions(errors, "certificate required") || mentions(errors, "certificate unknown") ||
         mentions(errors, "access denied"))
-      return "the broker rejected this gateway's client certificate (" + errors + ")";
-    if (errors.empty()) return "the TLS handshake failed: the server closed the connection";
-    return "the TLS handshake failed: " + errors;
+      return {"the broker rejected this gateway's client certificate (" + errors + ")"};
+    if (errors.empty()) return {"the TLS handshake failed: the server closed the connection"};
+    return {"the TLS handshake failed: " + errors};
   }
   // TLS 1.3: a broker that rejects the client certificate says so after the
   // handshake, when it reads; wait briefly for such an alert. A healthy broker
@@ -127,14 +128,14 @@ std::string diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout)
     const int saved_errno = errno;
     const std::string errors = take_openssl_errors();
     if (!errors.empty() && (mentions(errors, "alert") || mentions(errors, "certificate")))
-      return "the broker rejected this gateway's client certificate (" + errors + ")";
+      return {"the broker rejected this gateway's client certificate (" + errors + ")"};
     const bool timed_out = code == SSL_ERROR_SYSCALL && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
     // OpenSSL 3 reports an end of the connection without close_notify as an error.
     const bool eof = code == SSL_ERROR_ZERO_RETURN || (code == SSL_ERROR_SYSCALL && !timed_out) ||
                      (code == SSL_ERROR_SSL && mentions(errors, "unexpected eof"));
     if (eof)
-      return "the server closed the connection right after the TLS handshake without saying why; it probably does "
-             "not accept this gateway's client certificate";
+      return {"the server closed the connection right after the TLS handshake without saying why; it probably does "
+              "not accept this gateway's client certificate"};
   }
   SSL_shutdown(ssl.get());
   return {};

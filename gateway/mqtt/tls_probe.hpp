@@ -14,8 +14,10 @@
 
 namespace edgebridge {
 
-// Empty when the handshake succeeded and the server then waited (for a
-// CONNECT) instead of closing the connection.
-std::string diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout);
+struct TlsDiagnosis {
+  std::string why;           // empty: the handshake succeeded and the server then waited for a CONNECT
+  bool unreachable = false;  // no TCP connection at all (name, route, refused, no answer)
+};
+TlsDiagnosis diagnose_tls(const Url& url, const TlsConfig& tls, Duration timeout);
 
 }  // namespace edgebridge

@@ -1,4 +1,5 @@
 #include "observe/http_client.hpp"
+#include "core/text.hpp"
 #include "observe/socket_address.hpp"
 
 #include <arpa/inet.h>
@@ -8,8 +9,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
-#include <cstring>
 
 namespace edgebridge {
 namespace {
@@ -55,17 +56,17 @@ std::optional<HttpResult> http_get(const ListenAddress& listen, const std::strin
                                    std::chrono::milliseconds timeout, std::string& why) {
   const ListenAddress address = connect_address(listen);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  sockaddr_storage storage;
+  sockaddr_storage storage{};
   const socklen_t length = to_sockaddr(address, storage);
   const int family = socket_family(address);
   Fd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) {
-    why = std::strerror(errno);
+    why = errno_text(errno);
     return std::nullopt;
   }
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0) {
     if (errno != EINPROGRESS) {
-      why = std::strerror(errno);
+      why = errno_text(errno);
       return std::nullopt;
     }
     if (!wait_for(fd.get(), POLLOUT, deadline)) {
@@ -76,7 +77,7 @@ std::optional<HttpResult> http_get(const ListenAddress& listen, const std::strin
     socklen_t size = sizeof error;
     ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
     if (error != 0) {
-      why = std::strerror(error);
+      why = errno_text(error);
       return std::nullopt;
     }
   }
@@ -92,7 +93,7 @@ std::optional<HttpResult> http_get(const ListenAddress& listen, const std::strin
         return std::nullopt;
       }
     } else {
-      why = std::strerror(errno);
+      why = errno_text(errno);
       return std::nullopt;
     }
   }
@@ -114,7 +115,7 @@ std::optional<HttpResult> http_get(const ListenAddress& listen, const std::strin
         return std::nullopt;
       }
     } else {
-      why = std::strerror(errno);
+      why = errno_text(errno);
       return std::nullopt;
     }
   }
@@ -124,7 +125,11 @@ std::optional<HttpResult> http_get(const ListenAddress& listen, const std::strin
     return std::nullopt;
   }
   HttpResult result;
-  result.status = std::atoi(response.c_str() + response.find(' ') + 1);
+  const char* status = response.c_str() + response.find(' ') + 1;
+  if (std::from_chars(status, response.c_str() + response.size(), result.status).ec != std::errc()) {
+    why = "the answer has no HTTP status code (is something else listening on " + address.text() + "?)";
+    return std::nullopt;
+  }
   auto body = response.find("\r\n\r\n");
   result.body = body == std::string::npos ? std::string() : response.substr(body + 4);
   return result;

@@ -1,4 +1,5 @@
 #include "observe/http_server.hpp"
+#include "core/text.hpp"
 #include "observe/socket_address.hpp"
 
 #include <arpa/inet.h>
@@ -11,7 +12,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
 namespace edgebridge {
 namespace {
@@ -46,18 +46,18 @@ HttpServer::~HttpServer() {
 }
 
 bool HttpServer::listen(const ListenAddress& address, std::string& why) {
-  sockaddr_storage storage;
+  sockaddr_storage storage{};
   const socklen_t length = to_sockaddr(address, storage);
   const int family = socket_family(address);
   const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    why = std::strerror(errno);
+    why = errno_text(errno);
     return false;
   }
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 || ::listen(fd, 16) != 0) {
-    why = std::strerror(errno);
+    why = errno_text(errno);
     ::close(fd);
     return false;
   }

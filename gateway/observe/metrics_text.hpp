@@ -1,7 +1,7 @@
 #pragma once
 // GET /metrics: a GatewaySnapshot in the Prometheus text exposition format
 // (version 0.0.4): one HELP and TYPE line per family, label values escaped.
-// The metric names are listed in the README ("Watching it").
+// The metric names are listed in docs/operations.md ("Metrics").
 
 #include <string>
 

@@ -5,7 +5,8 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cstring>
+
+#include "core/text.hpp"
 
 namespace edgebridge {
 
@@ -19,7 +20,7 @@ SystemdNotifier::SystemdNotifier() {
 void SystemdNotifier::send(const std::string& state) {
   // sd_notify does nothing (returns 0) when NOTIFY_SOCKET is not set.
   if (const int rc = sd_notify(0, state.c_str()); rc < 0)
-    spdlog::debug("sd_notify failed. state=\"{}\" error=\"{}\"", state, std::strerror(-rc));
+    spdlog::debug("sd_notify failed. state=\"{}\" error=\"{}\"", state, errno_text(-rc));
 }
 
 void SystemdNotifier::ready(const std::string& status_text) { send("READY=1\nSTATUS=" + status_text); }

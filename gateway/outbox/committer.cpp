@@ -506,10 +506,11 @@ void Committer::recover_from_corruption(const std::string& why) {
     spdlog::error("Corrupt outbox could not be moved aside. path={} error=\"{}\"", options_.path, error);
   } else {
     spdlog::error("Moved the corrupt outbox aside; starting a new one. path={} moved_to={}", options_.path, moved);
-    set_quarantined_path(moved);
   }
   // The rows in the damaged file will not be delivered: count them.
   for (QueueImpl* q : queues_) q->table_lost();
+  // Published after the counts: whoever sees the new path also sees the rows it lost.
+  if (!moved.empty()) set_quarantined_path(moved);
   counters_dirty_ = true;
   retry_resolves_.clear();
   requeued_.clear();

@@ -28,7 +28,7 @@ struct Token {
 
 class Lexer {
  public:
-  Lexer(std::string_view text, std::size_t offset = 0) : text_(text), pos_(offset) {}
+  explicit Lexer(std::string_view text, std::size_t offset = 0) : text_(text), pos_(offset) {}
 
   // The token `ahead` positions from the current one (0 = current).
   const Token& peek(std::size_t ahead = 0);

@@ -22,8 +22,8 @@ using namespace edgebridge::modbus;
 namespace {
 
 struct Input {
-  const std::uint8_t* data;
-  std::size_t size;
+  const std::uint8_t* data = nullptr;
+  std::size_t size = 0;
   std::size_t pos = 0;
   std::uint8_t byte() { return pos < size ? data[pos++] : 0; }
   std::uint16_t word() { return static_cast<std::uint16_t>((byte() << 8) | byte()); }

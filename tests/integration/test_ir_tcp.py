@@ -205,6 +205,7 @@ def test_an_unknown_code_is_refused_without_touching_the_device(bench):
     before = len(sim.lines())
     r = bench.command("plain", "fly")
     assert r["ok"] is False and r["status"] == "refused" and r["error"] == "unknown_code"
+    assert r["code"] == "fly"
     assert "close, open, stop" in r["message"]
     bad = bench.command("plain", '{"code":"close","repeat":99}')
     assert bad["error"] == "bad_payload"

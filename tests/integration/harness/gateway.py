@@ -37,6 +37,7 @@ class Gateway:
         self._reader: threading.Thread | None = None
         self.env = dict(os.environ)
         self.env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
+        self.env.setdefault("LSAN_OPTIONS", f"suppressions={REPO}/tests/lsan.supp:print_suppressions=0")
 
     @property
     def state_dir(self) -> str:
@@ -123,6 +124,8 @@ class Gateway:
             self._reader.join(timeout=5)
         rc = self.proc.returncode
         self.proc = None
+        leftover = [l for l in self.lines() if "were not destroyed" in l]
+        assert not leftover, leftover  # a libmosquitto client never destroyed (tests/lsan.supp)
         return rc
 
     def kill9(self) -> None:
