@@ -33,6 +33,8 @@ std::shared_ptr<const BatchSpec> read_batch(MapReader& owner, const std::string&
   MapReader b = owner.child("batch");
   if (!b.present()) return nullptr;  // the MapReader reported a value that is not a mapping
   auto spec = std::make_shared<BatchSpec>();
+  b.allow("max_bytes");  // read below only when present: named among the valid keys either way
+  b.allow("topic");
   spec->max_messages = static_cast<std::size_t>(
       b.integer("max_messages", static_cast<std::int64_t>(spec->max_messages), 1, 100'000));
   if (b.has("max_bytes")) {
