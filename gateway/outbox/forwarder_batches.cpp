@@ -143,7 +143,10 @@ Forwarder::Planned Forwarder::plan_batch(Entry& first, Clock::time_point now, Ba
   if (!full && !draining_) {
     const Entry& oldest = *plan.entries.front();
     const auto delay = std::chrono::duration_cast<Clock::duration>(stream->max_delay);
-    const auto since_received = std::chrono::duration_cast<Clock::duration>(sys_now - oldest.message.received_at);
+    // received_at unset (a message made without it): only the forwarder's own clock counts.
+    const auto since_received = oldest.message.received_at == std::chrono::system_clock::time_point{}
+                                    ? Clock::duration::zero()
+                                    : std::chrono::duration_cast<Clock::duration>(sys_now - oldest.message.received_at);
     const auto waited = std::max(now - oldest.seen, since_received);
     if (waited < delay) {
       retry_at = std::min(retry_at, now + (delay - waited));
@@ -224,7 +227,7 @@ void Forwarder::batch_published(std::int64_t token, const PublishOutcome& outcom
         if (e == nullptr || e->state != State::inflight) continue;
         queue_.ack(id);
         release_one(id);
-        finish(*e);
+        e->state = State::done;  // not finish(): the batch, not each row, took a slot of the window
       }
       --inflight_;
       groups_.erase(token);

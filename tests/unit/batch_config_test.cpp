@@ -145,7 +145,7 @@ rules:
   CHECK(all.find("topics[3].batch: remote ops already gets batches on \"site1/shared\" from topics[2].batch") !=
         std::string::npos);
   CHECK(all.find("topics[4].batch.topic: \"d/+/x\"") != std::string::npos);
-  CHECK(all.find("topics[4].batch.maxmessages") != std::string::npos);
+  CHECK(all.find("topics[4].batch: unknown key \"maxmessages\"") != std::string::npos);
   CHECK(all.find("rules[0].actions[0].publish.batch: batches go to a remote") != std::string::npos);
   CHECK(all.find("rules[0].actions[1].publish.batch.topic: is required here") != std::string::npos);
 }
