@@ -27,10 +27,6 @@ class Writer {
   void sample(double value) { sample_named(current_, {}, value); }
   void sample(const Labels& labels, std::uint64_t value) { sample_named(current_, labels, std::to_string(value)); }
   void sample(std::uint64_t value) { sample_named(current_, {}, std::to_string(value)); }
-  // A sample of the current family under a suffixed name (a summary's _sum, _count).
-  void sample(const char* suffix, const Labels& labels, std::uint64_t value) {
-    sample_named(current_ + suffix, labels, std::to_string(value));
-  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -111,16 +107,12 @@ void outbox_families(Writer& w, const GatewaySnapshot& s) {
   w.family("edgebridge_outbox_batches_sent_total", "counter",
            "Batches (one publish carrying several messages) handed to the remote's connection, resends included.");
   for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.batches_sent);
-  w.family("edgebridge_outbox_batch_entries", "summary", "Messages per batch sent (_sum / _count is the mean).");
-  for (const auto& r : s.remotes) {
-    w.sample("_sum", {{"remote", r.name}}, r.outbox.batch_entries);
-    w.sample("_count", {{"remote", r.name}}, r.outbox.batches_sent);
-  }
-  w.family("edgebridge_outbox_batch_bytes", "summary", "Payload bytes per batch sent (_sum / _count is the mean).");
-  for (const auto& r : s.remotes) {
-    w.sample("_sum", {{"remote", r.name}}, r.outbox.batch_bytes);
-    w.sample("_count", {{"remote", r.name}}, r.outbox.batches_sent);
-  }
+  w.family("edgebridge_outbox_batch_entries_total", "counter",
+           "Messages carried by the batches sent (divided by batches_sent_total: the mean per batch).");
+  for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.batch_entries);
+  w.family("edgebridge_outbox_batch_bytes_total", "counter",
+           "Payload bytes of the batches sent (divided by batches_sent_total: the mean per batch).");
+  for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.batch_bytes);
   w.family("edgebridge_remote_forwarded_total", "counter",
            "Messages the remote acknowledged and the outbox deleted.");
   for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.acked);

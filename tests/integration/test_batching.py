@@ -94,7 +94,7 @@ def test_10000_readings_at_1000_per_s_behind_100_publishes_per_s_arrive_in_batch
     assert len(batches) <= count // 100 * 1.5
     wait_until(lambda: metric(gw, "edgebridge_outbox_batches_sent_total") == len(batches), timeout=10,
                what="the batch counter")
-    assert metric(gw, "edgebridge_outbox_batch_entries_sum") == count
+    assert metric(gw, "edgebridge_outbox_batch_entries_total") == count
     assert gw.stop() == 0
     stats = run_cli("outbox", "stats", "-c", gw.config_path).stdout
     assert f"batches {len(batches)} sent" in stats, stats

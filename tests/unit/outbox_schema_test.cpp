@@ -38,7 +38,9 @@ void write_version_2_file(const std::string& path) {
        "CREATE TABLE q_1(id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL,"
        " retain INTEGER NOT NULL, received_at INTEGER NOT NULL);"
        "CREATE INDEX q_1_received_at ON q_1(received_at);"
-       "INSERT INTO q_1 VALUES(1, 'a', 'one', 1, 0, 1700000000000), (2, 'b', 'two', 1, 0, 1700000000001);"
+       // Received a minute ago: well within the default ttl (7d), which would drop older rows.
+       "INSERT INTO q_1 VALUES(1, 'a', 'one', 1, 0, unixepoch() * 1000 - 60000),"
+       " (2, 'b', 'two', 1, 0, unixepoch() * 1000 - 59999);"
        "INSERT INTO counters VALUES(1, 'last_id', 2), (1, 'stored', 2);"
        "INSERT INTO dead_letters(remote_id, topic, payload, qos, retain, received_at, failed_at, reason, reason_code,"
        " attempts, detail) VALUES(1, 'x', 'refused', 1, 0, 1, 2, 'refused', 131, 1, 'no');"
