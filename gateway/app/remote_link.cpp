@@ -34,6 +34,8 @@ ForwarderSettings forwarder_settings(const RemoteConfig& r, const GatewaySetting
   s.durability = gateway.durability;
   s.mqtt5_sizes = r.protocol != MqttProtocol::v311;
   s.ttl = r.outbox.ttl;
+  s.batches = r.batches;
+  s.entry_id_prefix = gateway.id + ":" + r.name + ":";
   return s;
 }
 
@@ -99,12 +101,18 @@ void RemoteLink::start() {
 }
 
 void RemoteLink::stop(std::chrono::milliseconds timeout, StopDone done) {
-  if (connected_) {  // what listens hears it now: nothing is published on this link any more
+  if (connected_) {  // what listens hears it now: nothing new is published on this link
     connected_ = false;
     if (hooks_.on_link_change) hooks_.on_link_change(config_.name, false);
   }
-  forwarder_.stop();
-  client_.stop(timeout, std::move(done));
+  // Batches waiting for max_delay go now, within half the time; then "offline"
+  // and the DISCONNECT within the rest.
+  const auto started = std::chrono::steady_clock::now();
+  forwarder_.drain(timeout / 2, [this, started, timeout, done = std::move(done)]() mutable {
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    forwarder_.stop();
+    client_.stop(std::max(timeout - spent, timeout / 2), std::move(done));
+  });
 }
 
 Delivery RemoteLink::enqueue(Message message, std::uint64_t receipt) {

@@ -1,6 +1,7 @@
 // `topics:` section: Mosquitto's bridge `topic` lines as YAML.
 #include <algorithm>
 
+#include "config/batch_section.hpp"
 #include "config/sections.hpp"
 
 namespace edgebridge::sections {
@@ -42,6 +43,11 @@ void read_topics(MapReader& root, const std::vector<RemoteConfig>& remotes, std:
         }
       }
     }
+    if (t.has("batch") && m.direction == Direction::in)
+      ctx.error(t.raw("batch"), t.key_path("batch"),
+                "batches are for messages going to a remote; this mapping is direction: in (use out or both)");
+    m.batch = read_batch(t, default_batch_topic(m.remote_filter()));
+    if (m.direction == Direction::in) m.batch = nullptr;
     YAML::Node remote_node = t.raw("remote");
     auto wanted = t.string_list("remote");
     if (wanted.empty()) {

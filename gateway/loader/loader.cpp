@@ -5,6 +5,7 @@
 
 #include "config/fingerprint.hpp"
 #include "config/sections.hpp"
+#include "loader/batch_streams.hpp"
 #include "rules/load_rules.hpp"
 #include "shadow/load_shadow.hpp"
 #include "shadow/shadow_config.hpp"
@@ -44,6 +45,7 @@ LoadResult load_config_text(const std::string& text, const std::string& file_nam
   shadows.after = [](const std::vector<DeviceConfig>& devices, Diagnostics& diag) { check_shadows(devices, diag); };
   sections::read_devices(top, catalog, config.devices, shadows);
   read_rules(top, config, catalog);
+  collect_batch_streams(config, result.diagnostics);
   if (YAML::Node rules = top.raw("rules"); rules.IsDefined()) config.rules_fingerprint = yaml_fingerprint(rules);
   top.finish();
 
