@@ -1,8 +1,9 @@
-// `batch:` under an out-mapping or a rule's publish action to a remote, and the
-// check that every batch stream of a remote is configured one way.
+// `batch:` under an out-mapping or a rule's publish action to a remote (the
+// check across a remote's batch streams is loader/batch_streams.cpp).
 #include <algorithm>
 
 #include "config/batch_section.hpp"
+#include "core/topic_names.hpp"
 
 namespace edgebridge::sections {
 

@@ -1,11 +1,9 @@
 """Device shadows (issue 13, docs/shadows.md) with the real binary: a Modbus TCP
-climate unit (tests/sim/modbus_sim.py) and an iTach IR shade
-(tests/sim/itach_sim.py) stand in the AWS IoT Device Shadow service played by
+climate unit (adapters/modbus/sim/modbus_sim.py) and an iTach IR shade
+(adapters/ir_tcp/sim/itach_sim.py) stand in the AWS IoT Device Shadow service played by
 harness/shadow_service.py on the mutual-TLS cloud broker. The uplink runs
 through a TcpProxy, so the cloud can go away while everything else stays."""
 import json
-import os
-import sys
 import time
 
 import pytest
@@ -16,7 +14,6 @@ from harness.setups import bridge_config, cloud_client, local_client, remote
 from harness.shadow_service import ShadowService
 from harness.tcp_proxy import TcpProxy
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "sim"))
 from itach_sim import ItachSimulator  # noqa: E402
 from modbus_sim import ModbusSim  # noqa: E402
 

@@ -2,9 +2,9 @@
 // remote, its defaults, and the streams each remote ends up with.
 #include <catch2/catch.hpp>
 
-#include "catalog.hpp"
-#include "config/loader.hpp"
-#include "config/sections.hpp"
+#include "catalog/catalog.hpp"
+#include "loader/loader.hpp"
+#include "config/batch_section.hpp"
 #include "core/message.hpp"
 #include "routing/router.hpp"
 #include "rules/rule_config.hpp"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "catalog.hpp"
-#include "config/loader.hpp"
+#include "catalog/catalog.hpp"
+#include "loader/loader.hpp"
 #include "shadow/device_shadow.hpp"
 
 using namespace edgebridge;
