@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog/catalog.hpp"
 #include "ir_tcp/ir_settings.hpp"
+#include "ir_tcp/ir_tcp_kind.hpp"
 #include "loader/loader.hpp"
 
 using namespace edgebridge;
@@ -19,7 +19,7 @@ LoadResult load(const std::string& yaml, const std::string& file = "bridge.yaml"
   LoadOptions options;
   options.default_gateway_id = "unit-gw";
   options.check_files = false;
-  return load_config_text(yaml, file, device_catalog(), options);
+  return load_config_text(yaml, file, DeviceCatalog{ir_tcp::ir_tcp_kind()}, options);
 }
 
 const IrTcpSettings& ir_settings(const Config& c, std::size_t i = 0) {

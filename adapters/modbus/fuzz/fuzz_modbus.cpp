@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
+#include "modbus/modbus_kind.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/read_plan.hpp"
 #include "modbus/value_codec.hpp"
@@ -51,7 +51,7 @@ devices:
       - { register: limit, min: -1e300, max: 1e300 }
       - { register: fan, values: [true] }
 )",
-                              "fuzz.yaml", device_catalog(), options);
+                              "fuzz.yaml", DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()}, options);
     if (!r.config) std::abort();
     return *r.config;
   }();

@@ -2,8 +2,8 @@
 // default, devices on one line share it, and mistakes point at line and column.
 #include <catch2/catch.hpp>
 
-#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
+#include "modbus/modbus_kind.hpp"
 #include "modbus/modbus_settings.hpp"
 
 using namespace edgebridge;
@@ -14,7 +14,7 @@ namespace {
 LoadResult load(const std::string& yaml) {
   LoadOptions options;
   options.default_gateway_id = "test";
-  return load_config_text(yaml, "bridge.yaml", device_catalog(), options);
+  return load_config_text(yaml, "bridge.yaml", DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()}, options);
 }
 
 const ModbusSettings& settings_of(const Config& c, std::size_t i) {

@@ -10,9 +10,9 @@
 #include <mutex>
 #include <thread>
 
-#include "catalog/catalog.hpp"
 #include "core/timestamps.hpp"
 #include "loader/loader.hpp"
+#include "modbus/modbus_kind.hpp"
 #include "recording_ingress.hpp"
 
 using namespace edgebridge;
@@ -31,7 +31,7 @@ double metric(const DeviceEndpoint& d, const std::string& name) {
 Config load(const std::string& yaml) {
   LoadOptions options;
   options.default_gateway_id = "test";
-  auto r = load_config_text(yaml, "bridge.yaml", device_catalog(), options);
+  auto r = load_config_text(yaml, "bridge.yaml", DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()}, options);
   INFO(r.diagnostics.format_all());
   REQUIRE(r.config);
   return std::move(*r.config);
@@ -62,7 +62,7 @@ devices:
 }  // namespace
 
 TEST_CASE("an unreachable device is reported, marked offline and counted", "[modbus][device]") {
-  const auto catalog = device_catalog();
+  const auto catalog = DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()};
   Config config = load(kUnreachable);
   auto device = create(catalog, config.devices[0]);
   REQUIRE(device);
@@ -92,7 +92,7 @@ TEST_CASE("an unreachable device is reported, marked offline and counted", "[mod
 }
 
 TEST_CASE("commands are answered on the result topic and counted before any I/O", "[modbus][device]") {
-  const auto catalog = device_catalog();
+  const auto catalog = DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()};
   Config config = load(kUnreachable);
   auto device = create(catalog, config.devices[0]);
   RecordingIngress ingress;
@@ -133,7 +133,7 @@ TEST_CASE("commands are answered on the result topic and counted before any I/O"
 }
 
 TEST_CASE("a device that was never started stops and is destroyed cleanly", "[modbus][device]") {
-  const auto catalog = device_catalog();
+  const auto catalog = DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()};
   Config config = load(kUnreachable);
   auto device = create(catalog, config.devices[0]);
   std::string why;

@@ -3,8 +3,8 @@
 // malformed payloads are refused with a reason the sender can act on.
 #include <catch2/catch.hpp>
 
-#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
+#include "modbus/modbus_kind.hpp"
 #include "modbus/modbus_settings.hpp"
 #include "modbus/write_command.hpp"
 
@@ -40,7 +40,7 @@ struct Fixture {
   Fixture() {
     LoadOptions options;
     options.default_gateway_id = "test";
-    auto result = load_config_text(kConfig, "bridge.yaml", device_catalog(), options);
+    auto result = load_config_text(kConfig, "bridge.yaml", DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()}, options);
     INFO(result.diagnostics.format_all());
     REQUIRE(result.config);
     config = std::move(*result.config);

@@ -4,7 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "catalog/catalog.hpp"
 #include "loader/loader.hpp"
 #include "serial_line/serial_line_kind.hpp"
 #include "serial_line/serial_line_settings.hpp"
@@ -18,7 +17,7 @@ LoadResult load(const std::string& yaml) {
   LoadOptions options;
   options.default_gateway_id = "unit-gw";
   options.check_files = false;
-  return load_config_text(yaml, "bridge.yaml", device_catalog(), options);
+  return load_config_text(yaml, "bridge.yaml", DeviceCatalog{serial_line::serial_line_kind()}, options);
 }
 
 std::shared_ptr<const SerialLineSettings> settings_of(const Config& c) {
