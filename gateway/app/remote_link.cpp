@@ -71,7 +71,8 @@ void RemoteLink::stop(std::chrono::milliseconds timeout, StopDone done) {
   // and the DISCONNECT within the rest.
   const auto started = std::chrono::steady_clock::now();
   forwarder_.drain(timeout / 2, [this, started, timeout, done = std::move(done)]() mutable {
-    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                             started);
     forwarder_.stop();
     client_.stop(std::max(timeout - spent, timeout / 2), std::move(done));
   });

@@ -456,9 +456,8 @@ void Forwarder::connection_lost(const ConnectionEnd& end) {
       strikes_ = 1;
     }
     spdlog::warn("The remote closed the connection right after a publish. remote={} topic=\"{}\" strikes={}/{}",
-                 remote_,
-                 echo_text(suspect->group != 0 ? suspect->message.batch->topic : suspect->message.topic), strikes_,
-                 settings_.closed_strikes);
+                 remote_, echo_text(suspect->group != 0 ? suspect->message.batch->topic : suspect->message.topic),
+                 strikes_, settings_.closed_strikes);
   } else if (suspect == nullptr || suspect_token != suspect_id_) {
     strikes_ = 0;
     suspect_id_ = 0;

@@ -216,5 +216,4 @@ inline ForwarderSettings window(int inflight) {
 
 inline PublishOutcome refused(int code) { return classify_puback(code); }
 
-
 }  // namespace edgebridge::test
