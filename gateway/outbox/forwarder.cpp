@@ -37,10 +37,10 @@ Forwarder::Forwarder(std::string remote, EventLoop& loop, OutboxQueue& queue, Pu
       loop_(loop),
       queue_(queue),
       publisher_(publisher),
-      settings_(settings),
+      settings_(std::move(settings)),
       releases_(releases),
       on_dead_letter_(std::move(on_dead_letter)),
-      pacer_(settings.max_publish_rate, settings.max_bytes_rate) {}
+      pacer_(settings_.max_publish_rate, settings_.max_bytes_rate) {}
 
 Forwarder::~Forwarder() { stop(); }
 
