@@ -41,8 +41,8 @@ ForwarderSettings forwarder_settings(const RemoteConfig& r, const GatewaySetting
 
 }  // namespace
 
-RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway,
-                       OutboxQueue& queue, const RemoteHooks& hooks)
+RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway, OutboxQueue& queue,
+                       const RemoteHooks& hooks)
     : config_(config),
       queue_(queue),
       client_(loop, client_options(config, gateway),
