@@ -59,6 +59,16 @@ int check_command(const std::string& config_path, const DeviceCatalog& catalog) 
               << arrow(l.direction) << "  " << l.remote << ":" << l.remote_filter << "  qos " << l.qos << "  ("
               << to_string(l.direction) << ", line " << l.where.line << ")\n";
   }
+  bool batches = false;
+  for (const auto& r : c.remotes)
+    for (const auto& b : r.batches) {
+      if (!batches) std::cout << "\nbatches (remote:topic, format, limits; docs/batching.md):\n";
+      batches = true;
+      std::cout << "  " << r.name << ":" << b->topic << "  " << to_string(b->format) << "  max_messages "
+                << b->max_messages << "  max_bytes "
+                << (b->max_bytes == 0 ? std::string("default") : format_size(b->max_bytes)) << "  max_delay "
+                << format_duration(b->max_delay) << "\n";
+    }
   if (!c.devices.empty()) {
     std::cout << "\ndevices:\n";
     for (const auto& d : c.devices) {

@@ -23,9 +23,18 @@ bool same(const OutboxLimits& a, const OutboxLimits& b) {
 
 bool same(const Rate& a, const Rate& b) { return a.per_second == b.per_second; }
 
+bool same_batch(const std::shared_ptr<const BatchSpec>& a, const std::shared_ptr<const BatchSpec>& b) {
+  return a == b || (a && b && *a == *b);
+}
+
+bool same_batches(const std::vector<std::shared_ptr<const BatchSpec>>& a,
+                  const std::vector<std::shared_ptr<const BatchSpec>>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), same_batch);
+}
+
 bool same_mapping(const TopicMapping& a, const TopicMapping& b) {
-  return a.pattern == b.pattern && a.direction == b.direction && a.qos == b.qos &&
-         a.local_prefix == b.local_prefix && a.remote_prefix == b.remote_prefix && a.remotes == b.remotes;
+  return a.pattern == b.pattern && a.direction == b.direction && a.qos == b.qos && a.local_prefix == b.local_prefix &&
+         a.remote_prefix == b.remote_prefix && a.remotes == b.remotes && same_batch(a.batch, b.batch);
 }
 
 void restart_key(ConfigDiff& d, bool differs, const char* key) {
@@ -41,7 +50,7 @@ bool same_remote(const RemoteConfig& a, const RemoteConfig& b) {
          same(a.max_publish_rate, b.max_publish_rate) && same(a.max_bytes_rate, b.max_bytes_rate) &&
          a.inflight == b.inflight && a.store_qos0 == b.store_qos0 && same(a.outbox, b.outbox) &&
          same(a.reconnect, b.reconnect) && a.max_message_size == b.max_message_size &&
-         a.dead_letter_after_closes == b.dead_letter_after_closes;
+         a.dead_letter_after_closes == b.dead_letter_after_closes && same_batches(a.batches, b.batches);
 }
 
 bool same_topics(const std::vector<TopicMapping>& a, const std::vector<TopicMapping>& b) {

@@ -40,6 +40,17 @@ int outbox_stats_command(const std::string& config_path, const DeviceCatalog& ca
               << format_duration(Duration(s->oldest_age_ms)) << " ago\n";
     std::cout << "  dead letters " << s->dead_letters
               << (s->dead_letters > 0 ? " (list them: edgebridge outbox dead-letters)" : "") << "\n";
+    std::uint64_t batches = 0, entries = 0, bytes = 0;
+    for (const auto& [name, value] : s->counters) {
+      if (name == "batches_sent") batches = value;
+      if (name == "batch_entries") entries = value;
+      if (name == "batch_bytes") bytes = value;
+    }
+    if (batches > 0)
+      std::cout << "  batches " << batches << " sent, " << std::fixed << std::setprecision(1)
+                << static_cast<double>(entries) / static_cast<double>(batches) << " messages and "
+                << format_size(bytes / batches) << " per batch on average\n"
+                << std::defaultfloat;
     for (const auto& [name, value] : s->counters) {
       if (name == "last_id") continue;  // internal
       std::string label = name;

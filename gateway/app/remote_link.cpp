@@ -1,5 +1,7 @@
 #include "app/remote_link.hpp"
 
+#include <algorithm>
+
 namespace edgebridge {
 namespace {
 
@@ -32,13 +34,15 @@ ForwarderSettings forwarder_settings(const RemoteConfig& r, const GatewaySetting
   s.durability = gateway.durability;
   s.mqtt5_sizes = r.protocol != MqttProtocol::v311;
   s.ttl = r.outbox.ttl;
+  s.batches = r.batches;
+  s.entry_id_prefix = gateway.id + ":" + r.name + ":";
   return s;
 }
 
 }  // namespace
 
-RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway,
-                       OutboxQueue& queue, RemoteHooks hooks)
+RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway, OutboxQueue& queue,
+                       const RemoteHooks& hooks)
     : config_(config),
       queue_(queue),
       client_(loop, client_options(config, gateway),
@@ -63,8 +67,15 @@ void RemoteLink::start() {
 }
 
 void RemoteLink::stop(std::chrono::milliseconds timeout, StopDone done) {
-  forwarder_.stop();
-  client_.stop(timeout, std::move(done));
+  // Batches waiting for max_delay go now, within half the time; then "offline"
+  // and the DISCONNECT within the rest.
+  const auto started = std::chrono::steady_clock::now();
+  forwarder_.drain(timeout / 2, [this, started, timeout, done = std::move(done)]() mutable {
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                             started);
+    forwarder_.stop();
+    client_.stop(std::max(timeout - spent, timeout / 2), std::move(done));
+  });
 }
 
 Delivery RemoteLink::enqueue(Message message, std::uint64_t receipt) {

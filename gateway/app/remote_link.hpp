@@ -16,7 +16,7 @@ namespace edgebridge {
 class RemoteLink final : public RemoteEndpoint {
  public:
   RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway, OutboxQueue& queue,
-             RemoteHooks hooks);
+             const RemoteHooks& hooks);
   ~RemoteLink() override;
 
   const std::string& name() const override { return config_.name; }

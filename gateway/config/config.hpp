@@ -10,6 +10,7 @@
 
 #include "config/diagnostics.hpp"
 #include "config/units.hpp"
+#include "core/batch_spec.hpp"
 
 namespace edgebridge {
 
@@ -36,6 +37,9 @@ struct TopicMapping {
   std::vector<std::string> remotes;  // resolved remote names (all remotes when `remote:` is absent)
   Location where;
   std::size_t index = 0;  // position in `topics:`; the first matching mapping wins per remote
+  // `batch:` (out and both only): its messages reach each remote packed into
+  // batches on batch->topic (docs/batching.md). Null: one publish per message.
+  std::shared_ptr<const BatchSpec> batch;
 
   std::string local_filter() const { return local_prefix + pattern; }
   std::string remote_filter() const { return remote_prefix + pattern; }
@@ -93,6 +97,9 @@ struct RemoteConfig {
   int dead_letter_after_closes = 3;
   OutboxLimits outbox;
   ReconnectPolicy reconnect;
+  // The batch streams of this remote (its out-mappings' and rule actions'
+  // `batch:`, one per batch topic), filled in by the loader.
+  std::vector<std::shared_ptr<const BatchSpec>> batches;
   Location where;
 };
 

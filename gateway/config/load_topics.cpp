@@ -68,6 +68,11 @@ void read_topics(MapReader& root, const std::vector<RemoteConfig>& remotes, std:
         }
       }
     }
+    if (t.has("batch") && m.direction == Direction::in)
+      ctx.error(t.raw("batch"), t.key_path("batch"),
+                "batches are for messages going to a remote; this mapping is direction: in (use out or both)");
+    m.batch = read_batch(t, default_batch_topic(m.remote_filter()));
+    if (m.direction == Direction::in) m.batch = nullptr;
     YAML::Node remote_node = t.raw("remote");
     auto wanted = t.string_list("remote");
     if (wanted.empty()) {

@@ -36,6 +36,7 @@ LoadResult load_config_text(const std::string& text, const std::string& file_nam
   sections::read_topics(top, config.remotes, config.topics);
   sections::read_devices(top, catalog, config.devices);
   read_rules(top, config, catalog);
+  sections::collect_batch_streams(config, result.diagnostics);
   if (YAML::Node rules = top.raw("rules"); rules.IsDefined()) config.rules_fingerprint = yaml_fingerprint(rules);
   top.finish();
 

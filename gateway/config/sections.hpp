@@ -24,5 +24,15 @@ void check_tls_files(MapReader& tls, const YAML::Node& fallback, const TlsConfig
 // Validates an MQTT topic filter (wildcards placed correctly). Empty `why` = valid.
 std::string topic_filter_problem(const std::string& filter);
 std::string topic_name_problem(const std::string& topic);
+// `batch:` under `owner` (load_batch.cpp): null when absent. Without batch.topic
+// the batch goes to `default_topic`, unless `no_default_topic` says why there
+// is none (then batch.topic is required).
+std::shared_ptr<const BatchSpec> read_batch(MapReader& owner, const std::string& default_topic,
+                                            const std::string& no_default_topic = {});
+// A mapping's default batch topic: its remote filter up to the first wildcard, then "batch".
+std::string default_batch_topic(const std::string& remote_filter);
+// After topics and rules: each remote's batch streams (RemoteConfig::batches);
+// one topic with two different settings is an error.
+void collect_batch_streams(Config& config, Diagnostics& diag);
 
 }  // namespace edgebridge::sections

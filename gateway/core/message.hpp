@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "core/batch_spec.hpp"
 
 namespace edgebridge {
 
@@ -15,6 +18,9 @@ struct Message {
   bool retain = false;
   // Wall-clock time the message entered the gateway; the outbox ttl counts from here.
   std::chrono::system_clock::time_point received_at{};
+  // Set on the way to a remote whose mapping (or rule action) batches: the
+  // stream the outbox packs it into. Null: it is published alone.
+  std::shared_ptr<const BatchSpec> batch;
 };
 
 // Where a message came from. The router uses it to avoid sending a message

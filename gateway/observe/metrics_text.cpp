@@ -101,8 +101,18 @@ void outbox_families(Writer& w, const GatewaySnapshot& s) {
   w.family("edgebridge_outbox_stored_total", "counter",
            "Messages written to the remote's outbox database (one acknowledged before its commit never is).");
   for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.stored);
-  w.family("edgebridge_outbox_sent_total", "counter", "Publishes handed to the remote's connection, resends included.");
+  w.family("edgebridge_outbox_sent_total", "counter",
+           "Messages handed to the remote's connection, alone or inside a batch, resends included.");
   for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.sent);
+  w.family("edgebridge_outbox_batches_sent_total", "counter",
+           "Batches (one publish carrying several messages) handed to the remote's connection, resends included.");
+  for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.batches_sent);
+  w.family("edgebridge_outbox_batch_entries_total", "counter",
+           "Messages carried by the batches sent (divided by batches_sent_total: the mean per batch).");
+  for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.batch_entries);
+  w.family("edgebridge_outbox_batch_bytes_total", "counter",
+           "Payload bytes of the batches sent (divided by batches_sent_total: the mean per batch).");
+  for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.batch_bytes);
   w.family("edgebridge_remote_forwarded_total", "counter",
            "Messages the remote acknowledged and the outbox deleted.");
   for (const auto& r : s.remotes) w.sample({{"remote", r.name}}, r.outbox.acked);

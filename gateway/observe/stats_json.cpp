@@ -70,6 +70,9 @@ nlohmann::json stats_json(const GatewaySnapshot& s) {
                         {"pending", r.outbox.pending},
                         {"stored", r.outbox.stored},
                         {"sent", r.outbox.sent},
+                        {"batches_sent", r.outbox.batches_sent},
+                        {"batch_entries", r.outbox.batch_entries},
+                        {"batch_bytes", r.outbox.batch_bytes},
                         {"forwarded", r.outbox.acked},
                         {"dropped", dropped}};
     remotes[r.name] = remote;

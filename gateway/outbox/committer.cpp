@@ -281,6 +281,7 @@ void Committer::attempt(std::vector<WriterOp>& batch, bool with_inserts, bool sw
       rollback_.reset();
     }
     deltas.clear();
+    for (auto& [q, table] : tables_) table->forget_streams();
     throw;
   }
 }

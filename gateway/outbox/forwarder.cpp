@@ -37,10 +37,10 @@ Forwarder::Forwarder(std::string remote, EventLoop& loop, OutboxQueue& queue, Pu
       loop_(loop),
       queue_(queue),
       publisher_(publisher),
-      settings_(settings),
+      settings_(std::move(settings)),
       releases_(releases),
       on_dead_letter_(std::move(on_dead_letter)),
-      pacer_(settings.max_publish_rate, settings.max_bytes_rate) {}
+      pacer_(settings_.max_publish_rate, settings_.max_bytes_rate) {}
 
 Forwarder::~Forwarder() { stop(); }
 
@@ -66,6 +66,10 @@ void Forwarder::stop() {
   *alive_ = false;
   if (pump_timer_ != 0) loop_.cancel(pump_timer_);
   pump_timer_ = 0;
+  if (drain_timer_ != 0) loop_.cancel(drain_timer_);
+  drain_timer_ = 0;
+  draining_ = false;
+  drain_done_ = nullptr;  // whoever waited on it is going away too
 }
 
 std::size_t Forwarder::max_rows() const {
@@ -82,6 +86,7 @@ bool Forwarder::keep_in_memory(std::size_t bytes) const {
 
 Delivery Forwarder::accept(Message message, std::uint64_t receipt) {
   if (releases_ == nullptr) receipt = 0;
+  if (message.batch) message.batch = canonical(message.batch);
   if (receipt != 0) releases_->hold(receipt);
   if (message.qos == 0 && !settings_.store_qos0 && connection_ == 0) {
     queue_.count_drop(DropReason::qos0_offline);
@@ -89,7 +94,8 @@ Delivery Forwarder::accept(Message message, std::uint64_t receipt) {
     return Delivery::error;
   }
   // QoS 0 promises nothing across a crash: its commit may wait like a held message's.
-  const bool held = receipt != 0 || message.qos == 0;
+  // A batched message goes out only once committed: it is never held.
+  const bool held = (receipt != 0 || message.qos == 0) && !message.batch;
   Message copy = message;  // the queue takes the original to the writer
   const Accepted a = queue_.enqueue(std::move(message), held);
   if (a.delivery != Delivery::ok) {
@@ -108,6 +114,7 @@ Delivery Forwarder::accept(Message message, std::uint64_t receipt) {
   Entry e;
   e.id = a.id;
   e.message = std::move(copy);
+  e.seen = Clock::now();
   const std::size_t bytes = e.message.topic.size() + e.message.payload.size();
   if (fetched_upto_ == a.id - 1 && tail_.empty() && keep_in_memory(bytes)) {
     memory_bytes_ += bytes;
@@ -212,11 +219,14 @@ bool Forwarder::read_more() {
   const std::size_t want = std::min<std::size_t>(room, 256);
   OutboxQueue::ReadInfo info;
   std::vector<OutboxRow> read = queue_.read_after(fetched_upto_, want, &info);
+  const auto now = Clock::now();
   for (OutboxRow& row : read) {
     const std::size_t bytes = row.message.topic.size() + row.message.payload.size();
     Entry e;
     e.id = row.id;
     e.message = std::move(row.message);
+    if (e.message.batch) e.message.batch = canonical(e.message.batch);
+    e.seen = now;
     memory_bytes_ += bytes;
     rows_.push_back(std::move(e));
   }
@@ -228,21 +238,37 @@ bool Forwarder::read_more() {
   return !read.empty();
 }
 
-Forwarder::Entry* Forwarder::next_waiting(Clock::time_point now, Clock::time_point& retry_at) {
+Forwarder::Entry* Forwarder::next_waiting(Clock::time_point now, Clock::time_point& retry_at,
+                                          const std::vector<Stream>& held) {
+  const auto is_held = [&](const Entry& e) {
+    if (!e.message.batch || e.group != 0) return false;
+    for (const Stream& s : held)
+      if (s == e.message.batch || s->same_stream(*e.message.batch)) return true;
+    return false;
+  };
   for (;;) {
     while (cursor_ < rows_.size() && rows_[cursor_].state != State::waiting) ++cursor_;
     for (std::size_t i = cursor_; i < rows_.size(); ++i) {
       Entry& e = rows_[i];
       if (e.state != State::waiting) continue;
-      if (e.not_before <= now) return &e;
-      retry_at = std::min(retry_at, e.not_before);
+      if (e.not_before > now) {
+        retry_at = std::min(retry_at, e.not_before);
+        continue;
+      }
+      if (!is_held(e)) return &e;
     }
     if (!read_more()) return nullptr;
   }
 }
 
 void Forwarder::schedule_pump(Clock::duration delay) {
-  if (pump_timer_ != 0) return;
+  if (delay < Clock::duration::zero()) delay = Clock::duration::zero();
+  const auto due = Clock::now() + delay;
+  if (pump_timer_ != 0) {
+    if (pump_due_ <= due) return;
+    loop_.cancel(pump_timer_);  // an earlier wake-up is needed (a batch falls due before the pacer's)
+  }
+  pump_due_ = due;
   pump_timer_ = loop_.after(delay, [this] {
     pump_timer_ = 0;
     pump();
@@ -257,10 +283,23 @@ void Forwarder::pump() {
   int window = std::max(1, std::min(settings_.inflight, publisher_.send_window()));
   if (strikes_ > 0) window = 1;  // the suspect of closed connections goes alone
   auto retry_at = Clock::time_point::max();
+  std::vector<Stream> held;  // batch streams with nothing to send this time
   while (inflight_ < static_cast<std::size_t>(window)) {
     const auto now = Clock::now();
-    Entry* e = next_waiting(now, retry_at);
+    Entry* e = next_waiting(now, retry_at, held);
     if (e == nullptr) break;
+    if (e->message.batch) {
+      BatchPlan plan;
+      const Planned planned = plan_batch(*e, now, plan, retry_at);
+      if (planned == Planned::wait) {
+        held.push_back(e->message.batch);
+        continue;
+      }
+      if (planned == Planned::again) continue;
+      const Sent sent = send_batch(plan, conn, now);
+      if (sent == Sent::paced || sent == Sent::gone) break;
+      continue;
+    }
     if (settings_.durability == Durability::full && e->id > settled_upto_) break;  // committed first
     if (settings_.ttl.count() > 0 &&
         e->message.received_at < std::chrono::system_clock::now() - std::chrono::milliseconds(settings_.ttl.count())) {
@@ -312,9 +351,10 @@ void Forwarder::pump() {
     queue_.count_sent(1);
   }
   if (retry_at != Clock::time_point::max()) schedule_pump(retry_at - Clock::now());
+  if (draining_) check_drain();
 }
 
-void Forwarder::send_to_dead_letters(Entry& e, DeadLetter why) {
+void Forwarder::send_to_dead_letters(Entry& e, DeadLetter why, bool pop) {
   std::uint64_t suppressed = 0;
   if (dead_letter_log_.allow(suppressed))
     spdlog::warn("Message refused for good; moved to the dead letters. remote={} topic=\"{}\" reason={}{} attempts={} "
@@ -326,11 +366,16 @@ void Forwarder::send_to_dead_letters(Entry& e, DeadLetter why) {
   queue_.dead_letter(e.id, std::move(why));
   release_one(e.id);
   finish(e);
-  pop_done();
+  if (pop) pop_done();
 }
 
 void Forwarder::published(std::uint64_t token, const PublishOutcome& outcome) {
   const auto id = static_cast<std::int64_t>(token);
+  if (auto g = groups_.find(id); g != groups_.end()) {
+    if (g->second.inflight) batch_published(id, outcome);
+    pump();
+    return;
+  }
   Entry* e = find(id);
   if (e == nullptr || e->state != State::inflight) return;  // an answer from an earlier connection
   switch (outcome.status) {
@@ -401,16 +446,19 @@ void Forwarder::connection_lost(const ConnectionEnd& end) {
   const bool blame = settings_.closed_strikes > 0 && end.by_peer && !end.keepalive_timeout &&
                      end.disconnect_reason == 0 && suspect != nullptr &&
                      now - suspect->sent_at <= settings_.closed_window && newest_acked_ < suspect->id;
+  // A batch is judged as one publish: its token stands for it.
+  const std::int64_t suspect_token = suspect != nullptr ? token_of(*suspect) : 0;
   if (blame) {
-    if (suspect->id == suspect_id_) {
+    if (suspect_token == suspect_id_) {
       ++strikes_;
     } else {
-      suspect_id_ = suspect->id;
+      suspect_id_ = suspect_token;
       strikes_ = 1;
     }
     spdlog::warn("The remote closed the connection right after a publish. remote={} topic=\"{}\" strikes={}/{}",
-                 remote_, echo_text(suspect->message.topic), strikes_, settings_.closed_strikes);
-  } else if (suspect == nullptr || suspect->id != suspect_id_) {
+                 remote_, echo_text(suspect->group != 0 ? suspect->message.batch->topic : suspect->message.topic),
+                 strikes_, settings_.closed_strikes);
+  } else if (suspect == nullptr || suspect_token != suspect_id_) {
     strikes_ = 0;
     suspect_id_ = 0;
   }
@@ -418,6 +466,7 @@ void Forwarder::connection_lost(const ConnectionEnd& end) {
 
   for (Entry& e : rows_)
     if (e.state == State::inflight) e.state = State::waiting;
+  for (auto& [token, group] : groups_) group.inflight = false;  // each goes again as it was
   inflight_ = 0;
   cursor_ = 0;
   connection_ = 0;
@@ -430,8 +479,15 @@ void Forwarder::connection_lost(const ConnectionEnd& end) {
                  " times in a row";
     strikes_ = 0;
     suspect_id_ = 0;
-    send_to_dead_letters(*suspect, std::move(why));
+    if (suspect->group != 0) {
+      why.detail = "the remote closed the connection right after the batch that carried this message " +
+                   std::to_string(settings_.closed_strikes) + " times in a row";
+      dead_letter_group(suspect->group, why);
+    } else {
+      send_to_dead_letters(*suspect, std::move(why));
+    }
   }
+  if (draining_) check_drain();
 }
 
 ForwarderStatus Forwarder::status() const {

@@ -27,13 +27,34 @@
 // Releases: a message accepted with a receipt (its source still holds it, e.g.
 // the local broker waits for our PUBACK) is released to the ReleaseSink once
 // it is acknowledged, dead-lettered, dropped or committed.
+//
+// Batches (Message::batch, docs/batching.md): the messages of one batch stream
+// are committed at once (never held) and each stays its own row. At send time
+// the oldest committed waiting rows of the stream are packed into one publish
+// on the stream's topic (outbox/batch_encoder.hpp) when they fill it
+// (max_messages, or max_bytes capped by max_message_size and the remote's
+// Maximum Packet Size), when the oldest has waited max_delay, or at once while
+// draining (drain(), on stop). A batch counts as one publish for the window and
+// the pacer. What it comes to applies to every row in it:
+//  - acked: every row is deleted;
+//  - transient, or the connection lost: the same rows are sent again as the
+//    same batch (same entries, same ids), before anything newer of the stream;
+//  - refused as too large (0x95): sent again as two halves, and the stream's
+//    batches stay below that size from then on;
+//  - refused otherwise, or blamed for closed connections: every row moves to the
+//    dead letters.
+// A row whose entry alone is over the batch limit is dead-lettered (too_large)
+// unsent. First deliveries keep their order within a stream; a stream that
+// waits for max_delay does not hold back the messages of other streams.
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/units.hpp"
 #include "core/event_loop.hpp"
@@ -73,6 +94,11 @@ struct ForwarderSettings {
   std::size_t offline_bytes = 256u << 10;
   bool mqtt5_sizes = true;  // count MQTT 5 property bytes when checking packet sizes
   Duration ttl{0};          // the queue's ttl: older messages are not sent (the writer's sweep counts them)
+  // The remote's batch streams (RemoteConfig::batches): their limits apply to
+  // rows read back from the database, which name their stream only.
+  std::vector<std::shared_ptr<const BatchSpec>> batches;
+  // Each batch entry's id is this prefix and the row id ("<gateway id>:<remote>:").
+  std::string entry_id_prefix;
 };
 
 // Called when a message was dead-lettered (to publish a notice locally).
@@ -96,6 +122,10 @@ class Forwarder final : public PublishListener, public QueueListener {
   // Loop thread. start() begins sending what the queue holds.
   void start();
   void stop();
+  // Loop thread: sends every batch now instead of after max_delay and calls
+  // `done` once no batched message waits or is in flight, the connection is
+  // gone, or `timeout` passed (at once when there is nothing to drain).
+  void drain(std::chrono::milliseconds timeout, std::function<void()> done);
 
   // Loop thread: a message routed to this remote. `receipt` (0: none) is
   // released when the outbox no longer needs its source to keep it.
@@ -112,21 +142,41 @@ class Forwarder final : public PublishListener, public QueueListener {
 
  private:
   enum class State { waiting, inflight, done };
+  using Clock = std::chrono::steady_clock;
+  using Stream = std::shared_ptr<const BatchSpec>;
   struct Entry {
     std::int64_t id = 0;
-    Message message;
+    Message message;  // message.batch: its stream (the configured one when there is one)
     State state = State::waiting;
     int attempts = 0;
-    std::chrono::steady_clock::time_point sent_at{};
-    std::chrono::steady_clock::time_point not_before{};  // a transient refusal: not again before this
+    Clock::time_point sent_at{};
+    Clock::time_point not_before{};  // a transient refusal: not again before this
+    Clock::time_point seen{};        // when the forwarder got it (max_delay counts from here or received_at)
+    std::int64_t group = 0;          // batched: the batch it went out in (its token); 0: none yet
+    std::string encoded;             // batched: its entry in a batch, once encoded
   };
+  // A batch that was sent: its rows go out together again until they are resolved.
+  struct Group {
+    Stream stream;
+    std::vector<std::int64_t> ids;  // ascending
+    bool inflight = false;
+    std::size_t bytes = 0;  // payload bytes when last sent
+  };
+  // What pump() sends for a batch.
+  struct BatchPlan {
+    Stream stream;
+    std::vector<Entry*> entries;
+    std::int64_t token = 0;
+    bool regroup = false;  // an existing group sent again
+  };
+  enum class Planned { send, wait, again };
 
   void pump();
-  void schedule_pump(std::chrono::steady_clock::duration delay);
-  // The next entry to send (from cursor_), reading more from the database when
-  // memory holds none; null when there is nothing to send now (`retry_at` then
-  // says when a held-back entry may go).
-  Entry* next_waiting(std::chrono::steady_clock::time_point now, std::chrono::steady_clock::time_point& retry_at);
+  void schedule_pump(Clock::duration delay);
+  // The next entry to send (from cursor_), skipping the streams in `held`,
+  // reading more from the database when memory holds none; null when there is
+  // nothing to send now (`retry_at` then says when a held-back entry may go).
+  Entry* next_waiting(Clock::time_point now, Clock::time_point& retry_at, const std::vector<Stream>& held);
   bool read_more();
   Entry* find(std::int64_t id);
   void finish(Entry& e);
@@ -134,11 +184,30 @@ class Forwarder final : public PublishListener, public QueueListener {
   void settle(const CommitNotice& notice);
   void release_upto(std::int64_t id);
   void release_one(std::int64_t id);
-  void send_to_dead_letters(Entry& e, DeadLetter why);
+  void send_to_dead_letters(Entry& e, DeadLetter why, bool pop = true);
   bool keep_in_memory(std::size_t bytes) const;
   std::size_t max_rows() const;
   std::size_t max_bytes() const;
   void drop_unsent_upto(std::int64_t id);
+  std::int64_t token_of(const Entry& e) const { return e.group != 0 ? e.group : e.id; }
+
+  // Batches (forwarder_batches.cpp).
+  Stream canonical(const Stream& stream) const;
+  // The batch that starts with `first` (its stream's oldest waiting row):
+  // send it now, wait (not full and not due: `retry_at` says when), or look
+  // again (rows were resolved on the way: expired, or too large alone).
+  Planned plan_batch(Entry& first, Clock::time_point now, BatchPlan& plan, Clock::time_point& retry_at);
+  Planned plan_group(Entry& first, BatchPlan& plan);
+  // Sends `plan`; false when the connection is going away.
+  enum class Sent { ok, paced, gone, refused };
+  Sent send_batch(BatchPlan& plan, std::uint64_t conn, Clock::time_point now);
+  std::size_t batch_limit(const BatchSpec& stream) const;
+  const std::string& encoded(Entry& e);
+  void batch_published(std::int64_t token, const PublishOutcome& outcome);
+  void batch_refused(std::int64_t token, const PublishOutcome& outcome);
+  void dead_letter_group(std::int64_t token, const DeadLetter& why);
+  bool batches_pending() const;
+  void check_drain();
 
   const std::string remote_;
   EventLoop& loop_;
@@ -165,6 +234,15 @@ class Forwarder final : public PublishListener, public QueueListener {
   std::uint64_t connection_ = 0;
   std::int64_t newest_acked_ = 0;  // on this connection
   EventLoop::TimerId pump_timer_ = 0;
+  Clock::time_point pump_due_{};
+
+  // Batches.
+  std::map<std::int64_t, Group> groups_;             // by token (the id of its first row)
+  std::map<std::string, std::size_t> learned_caps_;  // batch topic -> payload bytes the remote refused as too large
+  bool draining_ = false;
+  std::function<void()> drain_done_;
+  Clock::time_point drain_deadline_{};
+  EventLoop::TimerId drain_timer_ = 0;
 
   // Closed-connection judgement.
   std::int64_t suspect_id_ = 0;

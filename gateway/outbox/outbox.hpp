@@ -69,7 +69,7 @@ struct DeadLetter {
 struct OutboxCounters {
   std::uint64_t accepted = 0;       // messages taken in
   std::uint64_t stored = 0;         // rows written to the database
-  std::uint64_t sent = 0;           // handed to the remote connection (incl. resends)
+  std::uint64_t sent = 0;           // handed to the remote connection, alone or in a batch (incl. resends)
   std::uint64_t acked = 0;          // acknowledged by the remote
   std::array<std::uint64_t, kDropReasons> dropped{};
   std::array<std::uint64_t, kDeadLetterReasons> dead_lettered{};
@@ -79,6 +79,11 @@ struct OutboxCounters {
   std::uint64_t bytes_written = 0;  // topic + payload bytes of the rows written
   std::uint64_t pending = 0;        // waiting and not yet committed (in memory only)
   std::uint64_t dead_letters = 0;   // rows in the dead letters now
+  // Batches (docs/batching.md): publishes that carried several messages, the
+  // messages in them and their payload bytes (resends included).
+  std::uint64_t batches_sent = 0;
+  std::uint64_t batch_entries = 0;
+  std::uint64_t batch_bytes = 0;
 };
 
 struct OutboxRow {
@@ -145,6 +150,8 @@ class OutboxQueue {
   virtual void dead_letter(std::int64_t id, DeadLetter why) = 0;
   // The forwarder handed `count` messages to the connection.
   virtual void count_sent(std::uint64_t count) = 0;
+  // ...of which `entries` in one batch of `bytes` payload bytes.
+  virtual void count_batch(std::uint64_t entries, std::uint64_t bytes) = 0;
   // Commit what is pending now instead of after commit_delay.
   virtual void commit_soon() = 0;
   // Receives a notice after each commit that settled ids of this queue. Set

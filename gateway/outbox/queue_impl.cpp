@@ -99,6 +99,16 @@ void QueueImpl::count_sent(std::uint64_t count) {
   writer_.mark_counters_dirty();
 }
 
+void QueueImpl::count_batch(std::uint64_t entries, std::uint64_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(m_);
+    totals_.batches_sent += 1;
+    totals_.batch_entries += entries;
+    totals_.batch_bytes += bytes;
+  }
+  writer_.mark_counters_dirty();
+}
+
 void QueueImpl::ack(std::int64_t id) {
   Resolution r;
   r.kind = Resolution::Kind::acked;
@@ -173,6 +183,9 @@ void QueueImpl::table_loaded(const std::string& table, TableState state, const O
       totals_.sent += persisted->sent;
       totals_.acked += persisted->acked;
       totals_.bytes_written += persisted->bytes_written;
+      totals_.batches_sent += persisted->batches_sent;
+      totals_.batch_entries += persisted->batch_entries;
+      totals_.batch_bytes += persisted->batch_bytes;
       for (std::size_t i = 0; i < kDropReasons; ++i) totals_.dropped[i] += persisted->dropped[i];
       for (std::size_t i = 0; i < kDeadLetterReasons; ++i) totals_.dead_lettered[i] += persisted->dead_lettered[i];
       dead_letters_ = persisted->dead_letters;
@@ -233,6 +246,9 @@ std::vector<std::pair<std::string, std::uint64_t>> QueueImpl::counter_values() c
   v.emplace_back("sent", totals_.sent);
   v.emplace_back("acked", totals_.acked);
   v.emplace_back("bytes_written", totals_.bytes_written);
+  v.emplace_back("batches_sent", totals_.batches_sent);
+  v.emplace_back("batch_entries", totals_.batch_entries);
+  v.emplace_back("batch_bytes", totals_.batch_bytes);
   for (std::size_t i = 0; i < kDropReasons; ++i)
     v.emplace_back(to_string(static_cast<DropReason>(i)), totals_.dropped[i]);
   for (std::size_t i = 0; i < kDeadLetterReasons; ++i)
@@ -262,12 +278,14 @@ std::vector<OutboxRow> QueueImpl::select_after(std::int64_t after_id, std::size_
     if (!reader_ || reader_generation_ != generation || reader_table_ != table) {
       read_stmt_ = {};
       reader_ = outbox_schema::open_reader(writer_.path());
-      read_stmt_ = reader_.prepare("SELECT id, topic, payload, qos, retain, received_at FROM " + table +
-                                   " WHERE id > ? ORDER BY id LIMIT ?");
+      read_stmt_ = reader_.prepare(
+          "SELECT q.id, q.topic, q.payload, q.qos, q.retain, q.received_at, s.topic, s.format FROM " + table +
+          " q LEFT JOIN batch_streams s ON s.id = q.batch WHERE q.id > ? ORDER BY q.id LIMIT ?");
       reader_generation_ = generation;
       reader_table_ = table;
     }
     sql::ResetGuard guard(read_stmt_);
+    std::shared_ptr<const BatchSpec> last_stream;  // rows of one stream share one
     read_stmt_.bind(1, after_id);
     read_stmt_.bind(2, static_cast<std::int64_t>(max));
     while (read_stmt_.step()) {
@@ -278,6 +296,17 @@ std::vector<OutboxRow> QueueImpl::select_after(std::int64_t after_id, std::size_
       row.message.qos = static_cast<int>(read_stmt_.int64(3));
       row.message.retain = read_stmt_.int64(4) != 0;
       row.message.received_at = from_ms(read_stmt_.int64(5));
+      if (!read_stmt_.is_null(6)) {  // its stream by name; the forwarder knows the limits
+        const std::string topic = read_stmt_.text(6);
+        const BatchFormat format = batch_format_named(read_stmt_.text(7));
+        if (!last_stream || last_stream->topic != topic || last_stream->format != format) {
+          auto spec = std::make_shared<BatchSpec>();
+          spec->topic = topic;
+          spec->format = format;
+          last_stream = std::move(spec);
+        }
+        row.message.batch = last_stream;
+      }
       rows.push_back(std::move(row));
     }
   } catch (const sql::Error& e) {

@@ -56,6 +56,7 @@ class QueueImpl final : public OutboxQueue {
   void ack(std::int64_t id) override;
   void dead_letter(std::int64_t id, DeadLetter why) override;
   void count_sent(std::uint64_t count) override;
+  void count_batch(std::uint64_t entries, std::uint64_t bytes) override;
   void commit_soon() override;
   void set_listener(QueueListener* listener) override;
   std::int64_t settled_upto() const override;

@@ -21,7 +21,8 @@ QueueTable::QueueTable(sql::Connection& db, QueueImpl& queue) : db_(db) {
   name_ = outbox_schema::queue_table(remote_id_);
   const std::string& t = name_;
   const std::string row_bytes = outbox_schema::kRowBytes;
-  insert_ = db_.prepare("INSERT INTO " + t + "(id, topic, payload, qos, retain, received_at) VALUES(?, ?, ?, ?, ?, ?)");
+  insert_ = db_.prepare("INSERT INTO " + t +
+                        "(id, topic, payload, qos, retain, received_at, batch) VALUES(?, ?, ?, ?, ?, ?, ?)");
   delete_range_ = db_.prepare("DELETE FROM " + t + " WHERE id BETWEEN ? AND ? RETURNING " + row_bytes);
   trim_scan_ = db_.prepare("SELECT id, " + row_bytes + " FROM " + t + " ORDER BY id");
   delete_upto_ = db_.prepare("DELETE FROM " + t + " WHERE id <= ?");
@@ -30,19 +31,49 @@ QueueTable::QueueTable(sql::Connection& db, QueueImpl& queue) : db_(db) {
   min_received_ = db_.prepare("SELECT min(received_at) FROM " + t);
   to_dead_ = db_.prepare(
       "INSERT INTO dead_letters(remote_id, topic, payload, qos, retain, received_at, failed_at, reason, reason_code,"
-      " attempts, detail) SELECT ?, topic, payload, qos, retain, received_at, ?, ?, ?, ?, ? FROM " +
+      " attempts, detail, batch) SELECT ?, topic, payload, qos, retain, received_at, ?, ?, ?, ?, ?, batch FROM " +
       t + " WHERE id = ?");
   delete_one_ = db_.prepare("DELETE FROM " + t + " WHERE id = ? RETURNING " + row_bytes);
   insert_dead_ = db_.prepare(
       "INSERT INTO dead_letters(remote_id, topic, payload, qos, retain, received_at, failed_at, reason, reason_code,"
-      " attempts, detail) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      " attempts, detail, batch) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   retry_scan_ = db_.prepare(
-      "SELECT id, topic, payload, qos, retain, received_at FROM dead_letters WHERE retry != 0 AND remote_id = ?"
-      " ORDER BY id");
+      "SELECT d.id, d.topic, d.payload, d.qos, d.retain, d.received_at, s.topic, s.format FROM dead_letters d"
+      " LEFT JOIN batch_streams s ON s.id = d.batch WHERE d.retry != 0 AND d.remote_id = ? ORDER BY d.id");
   retry_delete_ = db_.prepare("DELETE FROM dead_letters WHERE id = ?");
   upsert_counter_ = db_.prepare(
       "INSERT INTO counters(remote_id, name, value) VALUES(?, ?, ?)"
       " ON CONFLICT(remote_id, name) DO UPDATE SET value = excluded.value");
+  stream_insert_ = db_.prepare("INSERT OR IGNORE INTO batch_streams(remote_id, topic, format) VALUES(?, ?, ?)");
+  stream_select_ = db_.prepare("SELECT id FROM batch_streams WHERE remote_id = ? AND topic = ? AND format = ?");
+}
+
+std::int64_t QueueTable::stream_id(const BatchSpec& spec) {
+  const std::string format = to_string(spec.format);
+  auto key = std::make_pair(spec.topic, format);
+  if (auto it = streams_.find(key); it != streams_.end()) return it->second;
+  {
+    sql::ResetGuard guard(stream_insert_);
+    stream_insert_.bind(1, remote_id_);
+    stream_insert_.bind_text(2, spec.topic);
+    stream_insert_.bind_text(3, format);
+    stream_insert_.run();
+  }
+  sql::ResetGuard guard(stream_select_);
+  stream_select_.bind(1, remote_id_);
+  stream_select_.bind_text(2, spec.topic);
+  stream_select_.bind_text(3, format);
+  if (!stream_select_.step()) throw sql::Error(SQLITE_INTERNAL, "batch stream row missing after insert");
+  const std::int64_t id = stream_select_.int64(0);
+  streams_.emplace(std::move(key), id);
+  return id;
+}
+
+void QueueTable::bind_stream(sql::Statement& s, int index, const Message& m) {
+  if (m.batch)
+    s.bind(index, stream_id(*m.batch));
+  else
+    s.bind_null(index);
 }
 
 QueueImpl::TableState QueueTable::load_state() {
@@ -74,6 +105,12 @@ OutboxCounters QueueTable::load_counters(std::int64_t& last_id) {
     else if (name == "sent") c.sent = value;
     else if (name == "acked") c.acked = value;
     else if (name == "bytes_written") c.bytes_written = value;
+    else if (name == "batches_sent")
+      c.batches_sent = value;
+    else if (name == "batch_entries")
+      c.batch_entries = value;
+    else if (name == "batch_bytes")
+      c.batch_bytes = value;
     else if (name == "last_id") last_id = static_cast<std::int64_t>(value);
     for (std::size_t i = 0; i < kDropReasons; ++i)
       if (name == to_string(static_cast<DropReason>(i))) c.dropped[i] = value;
@@ -95,6 +132,7 @@ void QueueTable::insert(std::int64_t id, const Message& m, std::size_t bytes, Qu
   insert_.bind(4, m.qos);
   insert_.bind(5, m.retain ? 1 : 0);
   insert_.bind(6, to_ms(m.received_at));
+  bind_stream(insert_, 7, m);
   insert_.run();
   d.count += 1;
   d.bytes += static_cast<std::int64_t>(bytes);
@@ -165,6 +203,7 @@ void QueueTable::insert_dead_letter(const Message& m, const DeadLetter& why, std
   insert_dead_.bind(9, why.reason_code);
   insert_dead_.bind(10, why.attempts);
   insert_dead_.bind_text(11, why.detail);
+  bind_stream(insert_dead_, 12, m);
   insert_dead_.run();
   d.dead_lettered[idx(why.reason)] += 1;
   d.dead_letters += 1;
@@ -223,6 +262,12 @@ std::vector<std::pair<std::int64_t, Message>> QueueTable::dead_letters_to_retry(
     m.retain = retry_scan_.int64(4) != 0;
     m.received_at = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
         std::chrono::milliseconds(retry_scan_.int64(5))));
+    if (!retry_scan_.is_null(6)) {  // it goes back into its batch stream (the forwarder knows the limits)
+      auto spec = std::make_shared<BatchSpec>();
+      spec->topic = retry_scan_.text(6);
+      spec->format = batch_format_named(retry_scan_.text(7));
+      m.batch = std::move(spec);
+    }
     rows.emplace_back(retry_scan_.int64(0), std::move(m));
   }
   return rows;

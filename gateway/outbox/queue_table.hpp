@@ -4,7 +4,9 @@
 // and adds what it changed to a QueueDelta.
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "outbox/queue_impl.hpp"
@@ -42,13 +44,23 @@ class QueueTable {
   // d.max_live_id and d.oldest_ms after the batch.
   void refresh_bounds(const QueueImpl::TableState& committed, QueueDelta& d);
   void persist_counters(const std::vector<std::pair<std::string, std::uint64_t>>& values);
+  // The transaction was rolled back: the batch_streams rows it added are gone.
+  void forget_streams() { streams_.clear(); }
 
  private:
+  // The batch_streams id of `spec`'s stream, added when missing (inside the
+  // batch's transaction, so it commits with the first row that uses it).
+  std::int64_t stream_id(const BatchSpec& spec);
+  // Binds `m`'s stream (or NULL) to parameter `index` of `s`.
+  void bind_stream(sql::Statement& s, int index, const Message& m);
+
   sql::Connection& db_;
   std::int64_t remote_id_ = 0;
   std::string name_;
   sql::Statement insert_, delete_range_, trim_scan_, delete_upto_, expire_, max_id_, min_received_;
   sql::Statement to_dead_, delete_one_, insert_dead_, retry_scan_, retry_delete_, upsert_counter_;
+  sql::Statement stream_insert_, stream_select_;
+  std::map<std::pair<std::string, std::string>, std::int64_t> streams_;  // (topic, format) -> batch_streams id
 };
 
 }  // namespace edgebridge

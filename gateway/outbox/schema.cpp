@@ -1,5 +1,7 @@
 #include "outbox/schema.hpp"
 
+#include <vector>
+
 namespace edgebridge::outbox_schema {
 
 namespace {
@@ -12,26 +14,53 @@ void verify(sql::Connection& db) {
   if (result != "ok") throw sql::Error(SQLITE_CORRUPT, "quick_check: " + result);
 }
 
+bool has_column(sql::Connection& db, const std::string& table, const std::string& column) {
+  sql::Statement info = db.prepare("SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+  info.bind_text(1, table);
+  info.bind_text(2, column);
+  return info.step() && info.int64(0) > 0;
+}
+
 void ensure_schema(sql::Connection& db) {
   auto version = db.query_int("PRAGMA user_version");
   if (version > kVersion)
     throw sql::Error(SQLITE_MISMATCH, "schema version " + std::to_string(version) + " is newer than this build's " +
                                           std::to_string(kVersion));
   if (version == kVersion) return;
-  // Every statement is idempotent: a version 1 file gains what version 2 added.
-  db.exec(
-      "BEGIN IMMEDIATE;"
-      "CREATE TABLE IF NOT EXISTS remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
-      "CREATE TABLE IF NOT EXISTS counters(remote_id INTEGER NOT NULL, name TEXT NOT NULL,"
-      " value INTEGER NOT NULL, PRIMARY KEY(remote_id, name)) WITHOUT ROWID;"
-      "CREATE TABLE IF NOT EXISTS dead_letters(id INTEGER PRIMARY KEY, remote_id INTEGER NOT NULL,"
-      " topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL,"
-      " received_at INTEGER NOT NULL, failed_at INTEGER NOT NULL, reason TEXT NOT NULL,"
-      " reason_code INTEGER NOT NULL, attempts INTEGER NOT NULL, detail TEXT NOT NULL,"
-      " retry INTEGER NOT NULL DEFAULT 0);"
-      "CREATE INDEX IF NOT EXISTS dead_letters_retry ON dead_letters(retry) WHERE retry != 0;"
-      "PRAGMA user_version=" +
-      std::to_string(kVersion) + ";COMMIT;");
+  // Every step is idempotent: an older file gains what the later versions added.
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS remotes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+        "CREATE TABLE IF NOT EXISTS counters(remote_id INTEGER NOT NULL, name TEXT NOT NULL,"
+        " value INTEGER NOT NULL, PRIMARY KEY(remote_id, name)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS dead_letters(id INTEGER PRIMARY KEY, remote_id INTEGER NOT NULL,"
+        " topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL,"
+        " received_at INTEGER NOT NULL, failed_at INTEGER NOT NULL, reason TEXT NOT NULL,"
+        " reason_code INTEGER NOT NULL, attempts INTEGER NOT NULL, detail TEXT NOT NULL,"
+        " retry INTEGER NOT NULL DEFAULT 0, batch INTEGER);"
+        "CREATE INDEX IF NOT EXISTS dead_letters_retry ON dead_letters(retry) WHERE retry != 0;"
+        "CREATE TABLE IF NOT EXISTS batch_streams(id INTEGER PRIMARY KEY, remote_id INTEGER NOT NULL,"
+        " topic TEXT NOT NULL, format TEXT NOT NULL, UNIQUE(remote_id, topic, format));");
+    // Version 2 -> 3: the batch column, in the dead letters and in every queue table.
+    if (!has_column(db, "dead_letters", "batch")) db.exec("ALTER TABLE dead_letters ADD COLUMN batch INTEGER");
+    std::vector<std::string> queues;
+    {
+      sql::Statement tables = db.prepare(
+          "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'q_[0-9]*'");
+      while (tables.step()) queues.push_back(tables.text(0));
+    }
+    for (const std::string& t : queues)
+      if (!has_column(db, t, "batch")) db.exec("ALTER TABLE " + t + " ADD COLUMN batch INTEGER");
+    db.exec("PRAGMA user_version=" + std::to_string(kVersion));
+    db.exec("COMMIT");
+  } catch (const sql::Error&) {
+    try {
+      db.exec("ROLLBACK");
+    } catch (const sql::Error&) {
+    }
+    throw;
+  }
 }
 
 }  // namespace
@@ -71,7 +100,7 @@ sql::Connection open_editor(const std::string& path) {
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   sqlite3_busy_timeout(db.get(), 10000);
   const auto version = db.query_int("PRAGMA user_version");
-  if (version < kVersion)
+  if (version < 2)
     throw sql::Error(SQLITE_MISMATCH, "the database has no dead letters yet (schema version " +
                                           std::to_string(version) + "); start the gateway once to upgrade it");
   return db;
@@ -93,7 +122,7 @@ void ensure_queue_table(sql::Connection& db, std::int64_t remote_id) {
   const std::string t = queue_table(remote_id);
   db.exec("CREATE TABLE IF NOT EXISTS " + t +
           "(id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL,"
-          " retain INTEGER NOT NULL, received_at INTEGER NOT NULL);"
+          " retain INTEGER NOT NULL, received_at INTEGER NOT NULL, batch INTEGER);"
           "CREATE INDEX IF NOT EXISTS " +
           t + "_received_at ON " + t + "(received_at);");
 }

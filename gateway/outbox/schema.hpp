@@ -1,15 +1,22 @@
 #pragma once
-// The outbox database layout (PRAGMA user_version 2):
+// The outbox database layout (PRAGMA user_version 3):
 //   remotes(id INTEGER PRIMARY KEY, name TEXT UNIQUE)        one row per remote
 //   q_<remote id>(id INTEGER PRIMARY KEY, topic TEXT, payload BLOB,
-//                 qos INTEGER, retain INTEGER, received_at INTEGER)  one FIFO per remote,
-//                 with an index on received_at for the ttl
+//                 qos INTEGER, retain INTEGER, received_at INTEGER,
+//                 batch INTEGER)                             one FIFO per remote,
+//                 with an index on received_at for the ttl; batch: the
+//                 batch_streams row it is sent in, NULL when sent alone (version 3)
 //   counters(remote_id, name, value)                         persisted counters
 //   dead_letters(id INTEGER PRIMARY KEY, remote_id, topic, payload, qos, retain,
 //                received_at, failed_at, reason, reason_code, attempts, detail,
-//                retry)                                      refused messages (version 2)
-// Table names come from remote ids, never from remote names. Version 1 files
-// (no dead_letters) are upgraded in place when opened for writing.
+//                retry, batch)                               refused messages (version 2;
+//                                                            batch: version 3)
+//   batch_streams(id INTEGER PRIMARY KEY, remote_id, topic, format)
+//                                                            one row per batch stream (version 3)
+// Table names come from remote ids, never from remote names. Older files are
+// upgraded in place when opened for writing (version 1 gains dead_letters,
+// version 2 the batch columns and batch_streams); a build older than the file
+// refuses to open it.
 
 #include <cstdint>
 #include <string>
@@ -19,7 +26,7 @@
 
 namespace edgebridge::outbox_schema {
 
-constexpr int kVersion = 2;
+constexpr int kVersion = 3;
 
 // Bytes of a row as the bounds count them (topic + payload), in SQL.
 constexpr const char* kRowBytes = "(length(CAST(topic AS BLOB)) + length(payload))";

@@ -38,6 +38,8 @@ void Statement::bind(int index, std::int64_t value) {
   check(db_, sqlite3_bind_int64(stmt_, index, value), "Bind failed");
 }
 
+void Statement::bind_null(int index) { check(db_, sqlite3_bind_null(stmt_, index), "Bind failed"); }
+
 void Statement::bind_text(int index, const std::string& value) {
   check(db_, sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8),
         "Bind failed");

@@ -37,6 +37,7 @@ class Statement {
 
   explicit operator bool() const { return stmt_ != nullptr; }
   void bind(int index, std::int64_t value);
+  void bind_null(int index);
   // Text and blobs are bound without a copy: `value` must outlive the step.
   // Temporaries are refused at compile time for that reason.
   void bind_text(int index, const std::string& value);

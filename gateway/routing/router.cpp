@@ -72,6 +72,7 @@ Message with_topic_and_qos(const Message& message, std::string topic, int mappin
   Message out = message;
   out.topic = std::move(topic);
   out.qos = std::min(mapping_qos, message.qos);
+  out.batch = nullptr;  // only an out-route says how it is sent
   return out;
 }
 
@@ -141,8 +142,9 @@ struct Router::Impl {
       if (c.remote == from_remote || c.remote == done) continue;
       const TopicMapping& mapping = mappings[c.mapping];
       if (auto topic = remap_topic(message.topic, mapping.local_prefix, mapping.remote_prefix)) {
-        routes.push_back({TargetKind::remote, remotes[c.remote],
-                          with_topic_and_qos(message, std::move(*topic), mapping.qos)});
+        Route route{TargetKind::remote, remotes[c.remote], with_topic_and_qos(message, std::move(*topic), mapping.qos)};
+        route.message.batch = mapping.batch;  // the outbox packs it into the mapping's batch stream
+        routes.push_back(std::move(route));
         done = c.remote;
       }
     }

@@ -12,6 +12,7 @@
 //  - per remote the first matching mapping (in `topics:` order) wins, so a message
 //    goes to a remote at most once;
 //  - delivered QoS = min(mapping qos, message qos); retain is kept;
+//  - an out-route carries its mapping's `batch:` in Message::batch;
 //  - a filter starting with a wildcard never matches a topic starting with '$'.
 // A message in the local namespace (from the local broker, a device, a rule, or a
 // remote after in-mapping) goes to: the local broker (unless it came from there),

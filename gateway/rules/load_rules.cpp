@@ -186,6 +186,16 @@ class RuleReader {
     }
     out.qos = static_cast<int>(p.integer("qos", 1, 0, 1));
     out.retain = p.boolean("retain", false);
+    if (p.has("batch") && out.remote.empty()) {
+      ctx_.error(p.raw("batch"), p.key_path("batch"),
+                 "batches go to a remote: add remote: here, or let an out-mapping with batch: take the message");
+      p.allow("batch");
+    } else if (!out.topic.has_expressions() && !out.topic.literal_text().empty()) {
+      out.batch = sections::read_batch(p, out.topic.literal_text() + "/batch");
+    } else {
+      out.batch = sections::read_batch(p, "",
+                                       "the topic has ${...} substitutions, so there is no one default batch topic");
+    }
   }
 
   void read_command(MapReader& c, RuleAction& out) {

@@ -22,6 +22,7 @@ PlannedAction plan_action(const RuleAction& action, const EvalInput& input, cons
   p.message.qos = action.qos;
   p.message.retain = action.retain;
   p.message.received_at = now;
+  if (!action.remote.empty()) p.message.batch = action.batch;
   if (auto why = sections::topic_name_problem(p.message.topic); !why.empty())
     p.problem = "topic \"" + p.message.topic + "\" from \"" + action.topic.source() + "\": " + why;
   return p;
@@ -53,7 +54,8 @@ std::string describe(const PlannedAction& p) {
   } else {
     out = std::string(p.kind == RuleAction::Kind::republish ? "republish the input" : "publish") + " to " +
           (p.remote.empty() ? std::string("local") : "remote " + p.remote) + " topic " + p.message.topic + " (qos " +
-          std::to_string(p.message.qos) + (p.message.retain ? ", retained" : "") + "): " + p.message.payload;
+          std::to_string(p.message.qos) + (p.message.retain ? ", retained" : "") +
+          (p.message.batch ? ", in batches on " + p.message.batch->topic : std::string()) + "): " + p.message.payload;
   }
   if (!p.problem.empty()) out += "  -- cannot run: " + p.problem;
   return out;

@@ -33,6 +33,8 @@ struct RuleAction {
   std::string remote;  // empty: the local namespace (local broker, devices, out-mappings)
   int qos = 1;
   bool retain = false;
+  // `batch:` (only with `remote`): packed into that remote's batch stream.
+  std::shared_ptr<const BatchSpec> batch;
 
   // command
   std::string device;
