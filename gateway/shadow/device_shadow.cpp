@@ -453,6 +453,7 @@ void DeviceShadow::on_update_rejected(const Json& doc, Clock::time_point now) {
     return;
   }
   back_off(now);
+  urgent_ = true;  // again once the back-off is over, not a report interval later
   spdlog::warn("Shadow update rejected; sending it again later. device={} thing={} code={} message=\"{}\" retry_in={}s",
                config_->device, config_->thing, code, message, backoff_.count());
 }
