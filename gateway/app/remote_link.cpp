@@ -39,8 +39,8 @@ ForwarderSettings forwarder_settings(const RemoteConfig& r, const GatewaySetting
 
 }  // namespace
 
-RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway,
-                       OutboxQueue& queue, RemoteHooks hooks)
+RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway, OutboxQueue& queue,
+                       RemoteHooks hooks)
     : config_(config),
       queue_(queue),
       hooks_(std::move(hooks)),

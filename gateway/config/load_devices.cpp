@@ -55,8 +55,10 @@ void read_devices(MapReader& root, const DeviceCatalog& catalog, const std::vect
     }
     device.type = type;
     device.settings = (*kind)->parse(d, device);
-    if (device.settings) device.shadow = read_device_shadow(d, device, **kind, remotes, gateway);
-    else d.allow("shadow");
+    if (device.settings)
+      device.shadow = read_device_shadow(d, device, **kind, remotes, gateway);
+    else
+      d.allow("shadow");
     d.finish();
     out.push_back(std::move(device));
   }

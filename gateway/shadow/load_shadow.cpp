@@ -40,7 +40,8 @@ std::string read_remote(MapReader& s, const YAML::Node& at, const std::vector<Re
   if (names.empty())
     ctx.error(at, s.path(), "a shadow is kept by a cloud remote's shadow service; add a remote under remotes:");
   else
-    ctx.error(at, s.key_path("remote"), "is required with several remotes: say which keeps the shadow (" + joined(names) + ")");
+    ctx.error(at, s.key_path("remote"),
+              "is required with several remotes: say which keeps the shadow (" + joined(names) + ")");
   return {};
 }
 
