@@ -24,6 +24,7 @@ std::string joined(const std::vector<std::string>& names) {
 std::string read_remote(MapReader& s, const YAML::Node& at, const std::vector<RemoteConfig>& remotes) {
   auto& ctx = s.context();
   std::vector<std::string> names;
+  names.reserve(remotes.size());
   for (const auto& r : remotes) names.push_back(r.name);
   if (auto given = s.optional_string("remote")) {
     if (std::find(names.begin(), names.end(), *given) != names.end()) return *given;
