@@ -131,10 +131,17 @@ std::optional<IrRequest> ir_request_from_args(const std::string& command, const 
     return std::nullopt;
   }
   for (auto it = args.begin(); it != args.end(); ++it) {
-    if (it.key() != "repeat" && it.key() != "force") {
-      refusal = bad("unknown argument " + shown(it.key()) + "; valid: repeat, force");
+    if (it.key() != "repeat" && it.key() != "force" && it.key() != "id") {
+      refusal = bad("unknown argument " + shown(it.key()) + "; valid: repeat, force, id");
       return std::nullopt;
     }
+  }
+  if (auto it = args.find("id"); it != args.end()) {
+    if (!it->is_string() && !it->is_number()) {
+      refusal = bad("\"id\" must be a string or a number");
+      return std::nullopt;
+    }
+    req.request_id = echo_json(*it);  // echoed in the result: kept short
   }
   if (!read_options(args, req, refusal)) return std::nullopt;
   return req;

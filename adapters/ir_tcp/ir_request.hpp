@@ -44,7 +44,8 @@ struct IrRefusal {
 // payload had one, is still set so the result can echo it).
 std::optional<IrRequest> parse_ir_payload(const Message& message, IrRefusal& refusal, nlohmann::json& request_id);
 
-// A rule action: `command` is the code name, `args` may hold repeat and force.
+// A rule action or a device shadow: `command` is the code name, `args` may
+// hold repeat, force and id (echoed in the result).
 std::optional<IrRequest> ir_request_from_args(const std::string& command, const nlohmann::json& args,
                                               SystemTime now, IrRefusal& refusal);
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "command_time.hpp"
+#include "core/echo.hpp"
 #include "itach_reply.hpp"
 #include "mqtt/backoff.hpp"
 
@@ -63,7 +64,11 @@ Delivery IrTcpDevice::command(const Message& message) {
 Delivery IrTcpDevice::invoke(const std::string& command, const nlohmann::json& args, std::string& why) {
   IrRefusal refusal;
   auto request = ir_request_from_args(command, args, std::chrono::system_clock::now(), refusal);
-  return enqueue(std::move(request), refusal, nullptr, command, why);
+  nlohmann::json request_id;
+  if (args.is_object())
+    if (auto it = args.find("id"); it != args.end() && (it->is_string() || it->is_number()))
+      request_id = echo_json(*it);
+  return enqueue(std::move(request), refusal, request_id, command, why);
 }
 
 Delivery IrTcpDevice::enqueue(std::optional<IrRequest> request, const IrRefusal& parse_refusal,

@@ -11,6 +11,7 @@
 #include "ir_settings.hpp"
 #include "ir_tcp_device.hpp"
 #include "retry_policy.hpp"
+#include "shadow/desired_keys.hpp"
 
 namespace edgebridge {
 namespace {
@@ -203,6 +204,41 @@ class IrTcpKind final : public DeviceKind {
     std::vector<std::string> names;
     for (const auto& [name, code] : s->codes) names.push_back(name);
     return names;
+  }
+
+  // Shadows: an IR device has no readings; its reported state is the desired
+  // values it carried out (reported once the iTach said completeir).
+  std::optional<std::vector<ShadowReadingKey>> shadow_readings(const DeviceConfig&) const override {
+    return std::vector<ShadowReadingKey>{};
+  }
+
+  // desired: { shade: { open: open, closed: close } }: each desired value names a code.
+  std::vector<ShadowDesiredKey> shadow_desired(MapReader& shadow, const DeviceConfig& device) const override {
+    auto s = std::dynamic_pointer_cast<const IrTcpSettings>(device.settings);
+    std::vector<ShadowDesiredKey> out;
+    std::vector<std::string> codes;
+    if (s) {
+      codes.reserve(s->codes.size());
+      for (const auto& [name, code] : s->codes) codes.push_back(name);
+    }
+    for (auto& entry : read_desired_choices(shadow)) {
+      ShadowDesiredKey key{entry.key, {}, {}};
+      for (auto& item : entry.items) {
+        if (s && !s->find(item.target)) {
+          std::string msg = "device \"" + device.name + "\" has no code \"" + item.target + "\"";
+          if (auto guess = did_you_mean(item.target, codes); !guess.empty())
+            msg += "; did you mean \"" + guess + "\"?";
+          else
+            msg += ".";
+          msg += " Codes: " + s->code_names();
+          shadow.context().error(item.node, item.path, msg);
+          continue;
+        }
+        key.choices.push_back({item.value, item.target, nullptr});
+      }
+      if (!key.choices.empty()) out.push_back(std::move(key));
+    }
+    return out;
   }
 };
 

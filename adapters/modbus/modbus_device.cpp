@@ -263,9 +263,33 @@ void ModbusDevice::poll(BusConnection* link, const std::string& link_error, Stea
   }
 }
 
-void ModbusDevice::publish_result(const WriteCommand& c, const std::string& status, const std::string& error) {
+void ModbusDevice::publish_result(const WriteCommand& c, const std::string& status, const std::string& error,
+                                  const nlohmann::json& read_back) {
   publish(settings_->result_topic,
-          result_payload(name_, c.register_name, c.value, c.id, status, error, WallClock::now()), false);
+          result_payload(name_, c.register_name, c.value, c.id, status, error, WallClock::now(), read_back), false);
+}
+
+nlohmann::json ModbusDevice::read_back(BusConnection& link, const Exchange& x, const std::string& register_name) {
+  const auto& regs = settings_->registers;
+  for (std::size_t i = 0; i < regs.size(); ++i) {
+    const RegisterSpec& spec = regs[i];
+    if (spec.name != register_name) continue;
+    ReadRequest request;
+    request.table = spec.table;
+    request.start = spec.address;
+    request.count = static_cast<std::uint16_t>(spec.span());
+    request.members = {i};
+    std::vector<std::uint16_t> words;
+    const Result r = link.read(x, request, words);
+    count(r);
+    if (r.outcome != Outcome::ok || words.size() < request.count) {
+      spdlog::debug("Modbus read-back after a write failed. device={} register={} error=\"{}\"", name_, register_name,
+                    r.error);
+      return nullptr;
+    }
+    return decode_value(spec, words.data());
+  }
+  return nullptr;
 }
 
 void ModbusDevice::write(BusConnection* link, const std::string& link_error, WriteCommand command) {
@@ -292,9 +316,10 @@ void ModbusDevice::write(BusConnection* link, const std::string& link_error, Wri
   count(r);
   if (r.outcome == Outcome::ok) {
     ++counters_.commands_ok;
-    spdlog::info("Modbus register written. device={} register={} value={}", name_, command.register_name,
-                 command.value.dump());
-    publish_result(command, "ok", "");
+    const nlohmann::json now_holds = read_back(*link, x, command.register_name);
+    spdlog::info("Modbus register written. device={} register={} value={} read_back={}", name_, command.register_name,
+                 command.value.dump(), now_holds.is_null() ? "-" : now_holds.dump());
+    publish_result(command, "ok", "", now_holds);
   } else {
     ++counters_.commands_failed;
     spdlog::warn("Modbus write failed. device={} register={} kind={} error=\"{}\"", name_, command.register_name,

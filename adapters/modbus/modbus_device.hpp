@@ -61,7 +61,10 @@ class ModbusDevice final : public DeviceEndpoint, private BusMember {
   void clear_error(const std::string& key);
   void set_status(Status s);
   void publish(std::string topic, std::string payload, bool retain, int qos = 1);
-  void publish_result(const WriteCommand& c, const std::string& status, const std::string& error);
+  void publish_result(const WriteCommand& c, const std::string& status, const std::string& error,
+                      const nlohmann::json& read_back = nullptr);
+  // After a write: the register read again (null when that read failed).
+  nlohmann::json read_back(BusConnection& link, const Exchange& x, const std::string& register_name);
   std::string meta_payload() const;
 
   std::string name_;

@@ -1,7 +1,9 @@
 #include "modbus_kind.hpp"
 
+#include "config/yaml_reader.hpp"
 #include "modbus_device.hpp"
 #include "parse_settings.hpp"
+#include "shadow/desired_keys.hpp"
 
 namespace edgebridge::modbus {
 namespace {
@@ -34,6 +36,46 @@ class ModbusKind final : public DeviceKind {
     std::vector<std::string> names;
     for (const auto& w : s->writes) names.push_back(w.register_name);
     return names;
+  }
+
+  // Shadows: every register is a reading key, with its deadband.
+  std::optional<std::vector<ShadowReadingKey>> shadow_readings(const DeviceConfig& device) const override {
+    auto s = std::dynamic_pointer_cast<const ModbusSettings>(device.settings);
+    if (!s) return std::nullopt;
+    std::vector<ShadowReadingKey> keys;
+    for (const auto& r : s->registers) keys.push_back({r.name, r.deadband});
+    return keys;
+  }
+
+  // desired: [setpoint, fan]: registers listed under writes:; the desired
+  // value is written with the same checks as a command.
+  std::vector<ShadowDesiredKey> shadow_desired(MapReader& shadow, const DeviceConfig& device) const override {
+    auto s = std::dynamic_pointer_cast<const ModbusSettings>(device.settings);
+    std::vector<ShadowDesiredKey> out;
+    std::vector<std::string> writable;
+    if (s) {
+      writable.reserve(s->writes.size());
+      for (const auto& w : s->writes) writable.push_back(w.register_name);
+    }
+    std::string list;
+    for (const auto& w : writable) list += (list.empty() ? "" : ", ") + w;
+    for (const auto& name : read_desired_names(shadow)) {
+      if (!s) continue;
+      if (s->find_write(name.key)) {
+        out.push_back({name.key, name.key, {}});
+        continue;
+      }
+      std::string msg = s->find_register(name.key)
+                            ? "register \"" + name.key + "\" is not listed under writes:, so it cannot be desired"
+                            : "device \"" + device.name + "\" has no register \"" + name.key + "\"";
+      if (auto guess = did_you_mean(name.key, writable); !guess.empty())
+        msg += "; did you mean \"" + guess + "\"?";
+      else if (!writable.empty())
+        msg += ".";
+      msg += writable.empty() ? std::string("; this device has no writes:") : " Writable: " + list;
+      shadow.context().error(name.node, name.path, msg);
+    }
+    return out;
   }
 
  private:

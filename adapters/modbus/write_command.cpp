@@ -147,7 +147,7 @@ CheckedWrite check_write_payload(const ModbusSettings& device, const std::string
 
 std::string result_payload(const std::string& device, const std::string& register_name, const nlohmann::json& value,
                            const nlohmann::json& id, const std::string& status, const std::string& error,
-                           WallClock::time_point now) {
+                           WallClock::time_point now, const nlohmann::json& read_back) {
   nlohmann::ordered_json out;
   out["ts"] = format_rfc3339_ms(now);
   out["device"] = device;
@@ -157,6 +157,7 @@ std::string result_payload(const std::string& device, const std::string& registe
   if (!id.is_null()) out["id"] = echo_json(id);
   out["status"] = status;
   if (!error.empty()) out["error"] = error;
+  if (!read_back.is_null()) out["read_back"] = read_back;
   return out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

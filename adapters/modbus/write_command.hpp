@@ -55,9 +55,11 @@ CheckedWrite check_write(const ModbusSettings& device, const std::string& regist
                          WallClock::time_point issued_at, WallClock::time_point now);
 
 // The reply published on the result topic:
-// {"ts":..., "device":..., "register":..., "value":..., "id":..., "status":"ok"|"rejected"|"expired"|"failed", "error":...}
+// {"ts":..., "device":..., "register":..., "value":..., "id":..., "status":"ok"|"rejected"|"expired"|"failed",
+//  "error":..., "read_back":...}; read_back (after "ok": the register read again right after the write;
+// left out when null) is what the device holds now, e.g. a value it rounded or clamped.
 std::string result_payload(const std::string& device, const std::string& register_name, const nlohmann::json& value,
                            const nlohmann::json& id, const std::string& status, const std::string& error,
-                           WallClock::time_point now);
+                           WallClock::time_point now, const nlohmann::json& read_back = nullptr);
 
 }  // namespace edgebridge::modbus

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "command_time.hpp"
+#include "core/echo.hpp"
 
 #include "core/text.hpp"
 
@@ -68,23 +69,31 @@ Delivery SerialLineDevice::invoke(const std::string& command, const nlohmann::js
     why = "write needs args {\"data\": \"text to write\"}";
     return Delivery::error;
   }
-  return queue_write(args["data"].get<std::string>(), std::chrono::system_clock::now(), why);
+  nlohmann::json id;
+  if (auto it = args.find("id"); it != args.end() && (it->is_string() || it->is_number())) id = echo_json(*it);
+  return queue_write(args["data"].get<std::string>(), std::chrono::system_clock::now(), why, id);
 }
 
-void SerialLineDevice::refuse_write(const std::string& error, const std::string& message) {
+nlohmann::json SerialLineDevice::result_body(nlohmann::json body, const nlohmann::json& id) {
+  if (!id.is_null()) body["id"] = id;
+  return body;
+}
+
+void SerialLineDevice::refuse_write(const std::string& error, const std::string& message, const nlohmann::json& id) {
   ++writes_rejected_;
   spdlog::warn("Serial write refused. device={} error={} reason=\"{}\"", name_, error, message);
   std::lock_guard<std::mutex> lock(mu_);
-  outbound_.push_back({settings_->write_result_topic,
-                       {{"ok", false}, {"status", "refused"}, {"error", error}, {"message", message}}});
+  outbound_.push_back(
+      {settings_->write_result_topic,
+       result_body({{"ok", false}, {"status", "refused"}, {"error", error}, {"message", message}}, id)});
   waker_.notify();
 }
 
 Delivery SerialLineDevice::queue_write(const std::string& payload, std::chrono::system_clock::time_point received_at,
-                                       std::string& why) {
+                                       std::string& why, const nlohmann::json& id) {
   auto refuse = [&](const std::string& error, const std::string& message) {
     why = message;
-    refuse_write(error, message);
+    refuse_write(error, message, id);
     return Delivery::error;
   };
   if (!settings_->writable)
@@ -108,7 +117,7 @@ Delivery SerialLineDevice::queue_write(const std::string& payload, std::chrono::
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (writes_.size() < kMaxQueuedWrites) {
-      writes_.push_back({std::move(data), received_at});
+      writes_.push_back({std::move(data), received_at, id});
       waker_.notify();
       return Delivery::ok;
     }
@@ -260,8 +269,9 @@ void SerialLineDevice::do_writes() {
                                   format_duration(settings_->ttl) +
                                   (port_.is_open() ? std::string() : " (the port is unavailable: " + last_open_error_ + ")");
       spdlog::warn("Serial write expired. device={} reason=\"{}\"", name_, message);
-      publish(settings_->write_result_topic, {{"ok", false}, {"status", "expired"}, {"error", "expired"}, {"message", message}},
-              1, false);
+      publish(settings_->write_result_topic,
+              result_body({{"ok", false}, {"status", "expired"}, {"error", "expired"}, {"message", message}}, w.id), 1,
+              false);
       continue;
     }
     std::string why;
@@ -269,12 +279,15 @@ void SerialLineDevice::do_writes() {
       ++writes_ok_;
       spdlog::info("Serial write done. device={} bytes={}", name_, w.data.size() + settings_->write_ending.size());
       publish(settings_->write_result_topic,
-              {{"ok", true}, {"status", "ok"}, {"bytes", w.data.size() + settings_->write_ending.size()}}, 1, false);
+              result_body({{"ok", true}, {"status", "ok"}, {"bytes", w.data.size() + settings_->write_ending.size()}},
+                          w.id),
+              1, false);
     } else {
       ++writes_failed_;
       spdlog::warn("Serial write failed. device={} error=\"{}\"", name_, why);
       publish(settings_->write_result_topic,
-              {{"ok", false}, {"status", "failed"}, {"error", "write_failed"}, {"message", why}}, 1, false);
+              result_body({{"ok", false}, {"status", "failed"}, {"error", "write_failed"}, {"message", why}}, w.id), 1,
+              false);
     }
   }
 }

@@ -40,15 +40,18 @@ class SerialLineDevice final : public DeviceEndpoint {
   struct Write {
     std::string data;  // without the line ending
     std::chrono::system_clock::time_point received_at;
+    nlohmann::json id;  // from invoke()'s args; echoed in the result (null: none)
   };
   struct Outbound {
     std::string topic;
     nlohmann::json body;
   };
 
-  Delivery queue_write(const std::string& payload, std::chrono::system_clock::time_point received_at,
-                       std::string& why);
-  void refuse_write(const std::string& error, const std::string& message);
+  Delivery queue_write(const std::string& payload, std::chrono::system_clock::time_point received_at, std::string& why,
+                       const nlohmann::json& id = nullptr);
+  void refuse_write(const std::string& error, const std::string& message, const nlohmann::json& id);
+  // A write's result, with its id when it had one.
+  static nlohmann::json result_body(nlohmann::json body, const nlohmann::json& id);
   void run();
   void try_open();
   void lost_port(const std::string& why);

@@ -7,6 +7,7 @@
 #include "retry_policy.hpp"
 #include "serial_line_device.hpp"
 #include "serial_line_settings.hpp"
+#include "shadow/desired_keys.hpp"
 
 namespace edgebridge {
 
@@ -232,6 +233,51 @@ class SerialLineKind final : public DeviceKind {
   std::unique_ptr<DeviceEndpoint> create(const DeviceConfig& device) const override {
     return std::make_unique<SerialLineDevice>(device,
                                               std::dynamic_pointer_cast<const SerialLineSettings>(device.settings));
+  }
+
+  // Shadows: a raw line is {"line": ...}; the other parsers' keys are known
+  // only once lines arrive.
+  std::optional<std::vector<ShadowReadingKey>> shadow_readings(const DeviceConfig& device) const override {
+    auto s = std::dynamic_pointer_cast<const SerialLineSettings>(device.settings);
+    if (s && s->parser_name == "raw") return std::vector<ShadowReadingKey>{{"line", 0}};
+    return std::nullopt;
+  }
+
+  // desired: { mode: { eco: "MODE ECO" } }: each desired value names a line to
+  // write (writable: true, and in write_allow when that is set).
+  std::vector<ShadowDesiredKey> shadow_desired(MapReader& shadow, const DeviceConfig& device) const override {
+    auto s = std::dynamic_pointer_cast<const SerialLineSettings>(device.settings);
+    std::vector<ShadowDesiredKey> out;
+    auto entries = read_desired_choices(shadow);
+    if (!s) return out;
+    if (!entries.empty() && !s->writable) {
+      shadow.context().error(entries.front().key_node, entries.front().path,
+                             "device \"" + device.name +
+                                 "\" is read-only; set writable: true to let a shadow write to it");
+      return out;
+    }
+    for (auto& entry : entries) {
+      ShadowDesiredKey key{entry.key, {}, {}};
+      for (auto& item : entry.items) {
+        const bool control = std::any_of(item.target.begin(), item.target.end(),
+                                         [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\t'; });
+        if (item.target.empty() || control || item.target.size() > s->max_line) {
+          shadow.context().error(item.node, item.path, "must be one line of text, at most max_line bytes");
+          continue;
+        }
+        if (!s->write_allow.empty() &&
+            std::find(s->write_allow.begin(), s->write_allow.end(), item.target) == s->write_allow.end()) {
+          std::string allowed;
+          for (const auto& a : s->write_allow) allowed += (allowed.empty() ? "" : ", ") + a;
+          shadow.context().error(item.node, item.path,
+                                 "\"" + item.target + "\" is not in the device's write_allow (" + allowed + ")");
+          continue;
+        }
+        key.choices.push_back({item.value, "write", nlohmann::json{{"data", item.target}}});
+      }
+      if (!key.choices.empty()) out.push_back(std::move(key));
+    }
+    return out;
   }
 };
 

@@ -42,4 +42,9 @@ struct RulesTestOptions {
 };
 int rules_test_command(const RulesTestOptions& options, const DeviceCatalog& catalog);
 
+// `edgebridge shadow show -c FILE [DEVICE]`: each device shadow as the gateway
+// keeps it (reported, pending, desired, delta, errors), from the outbox
+// database; works while the gateway runs. 64 when DEVICE has no shadow.
+int shadow_show_command(const std::string& config_path, const std::string& device, const DeviceCatalog& catalog);
+
 }  // namespace edgebridge

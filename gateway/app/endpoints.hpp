@@ -73,6 +73,16 @@ class RemoteEndpoint {
   virtual Delivery enqueue(Message message, std::uint64_t receipt) = 0;
   // New TLS files on disk (certificate rotation): reconnect with them.
   virtual void reload_tls(const TlsConfig& tls) = 0;
+  // Topics the gateway itself listens to on this remote (device shadows,
+  // exact names): their messages go to RemoteHooks::on_service_message, not to
+  // the router. Replaces the previous list; applied on the live connection.
+  virtual void set_service_subscriptions(std::vector<std::string> topics) { (void)topics; }
+  // Publishes on the connection now, outside the outbox (a shadow request,
+  // QoS 0); false when the remote is not connected.
+  virtual bool publish_now(const Message& message) {
+    (void)message;
+    return false;
+  }
   virtual LinkStatus status() const = 0;
   virtual OutboxCounters counters() const = 0;
 };
@@ -83,6 +93,10 @@ struct RemoteHooks {
   DeadLetterHook on_dead_letter;
   ReleaseSink* releases = nullptr;
   std::function<std::string()> connect_gate;  // empty: connect now; else why to wait
+  // Messages on the service subscriptions (set_service_subscriptions).
+  std::function<void(const std::string& remote, Message message)> on_service_message;
+  // The connection came up (true) or went down (false).
+  std::function<void(const std::string& remote, bool connected)> on_link_change;
 };
 
 class EndpointFactory {

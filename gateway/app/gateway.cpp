@@ -88,6 +88,7 @@ void Gateway::start() {
   if (auto moved = store_->quarantined_path(); !moved.empty())
     spdlog::error("Outbox was corrupt and has been moved aside; starting empty. moved_to={}", moved);
 
+  shadows_ = std::make_unique<ShadowManager>(loop_, static_cast<ShadowHost&>(*this), options.path);
   loop_thread_ = std::thread([this] { loop_.run(); });
   config_loaded_ms_ = now_ms();
   rules_ = make_rules_engine(config_);
@@ -96,6 +97,7 @@ void Gateway::start() {
     local_ = factory_->local(loop_, config_, *store_,
                              [this](Message m, std::uint64_t receipt) { on_local_message(std::move(m), receipt); });
     for (const auto& r : config_.remotes) remotes_.emplace(r.name, make_remote(r, config_.gateway, *router_));
+    shadows_->configure(config_.devices, config_.remotes);
     local_->set_subscriptions(local_subscriptions(*router_));
     accepting_ = true;
     for (auto& [name, link] : remotes_) link->start();
@@ -148,6 +150,7 @@ void Gateway::stop() {
   for (auto& [name, link] : remotes_) links.push_back(link.get());
   stop_remotes(links);
   loop_.call([this] {
+    if (shadows_) shadows_->stop();  // what is pending is saved for the next start
     std::unique_lock<std::shared_mutex> lock(maps_mu_);
     remotes_.clear();
     devices_.clear();
@@ -159,6 +162,7 @@ void Gateway::stop() {
     std::unique_lock<std::shared_mutex> lock(maps_mu_);
     rules_.reset();
   }
+  shadows_.reset();
   store_.reset();
   if (const std::size_t alive = live_clients(); alive > 0)
     spdlog::error("Internal error: {} MQTT client object(s) were not destroyed", alive);
@@ -209,8 +213,11 @@ void Gateway::check_pressure() {
 
 Delivery Gateway::dispatch(const Source& source, const Message& message, std::uint64_t receipt, std::string* why) {
   if (source.kind == SourceKind::device) {
-    std::lock_guard<std::mutex> lock(activity_mu_);
-    activity_[source.name].last_message = seen(message);
+    {
+      std::lock_guard<std::mutex> lock(activity_mu_);
+      activity_[source.name].last_message = seen(message);
+    }
+    if (shadows_) shadows_->on_device_message(source.name, message);
   }
   auto routes = router_->route(source, message);
   if (routes.empty()) ++counters_.unrouted;
@@ -330,25 +337,53 @@ Delivery Gateway::publish_remote(const std::string& remote, const Message& messa
 Delivery Gateway::command(const std::string& device, const std::string& name, const nlohmann::json& args,
                           std::string& why) {
   Delivery d = Delivery::retry;
-  const bool ran = loop_.call([&] {
-    auto it = devices_.find(device);
-    if (it == devices_.end()) {
-      why = "no device named " + device;
-      d = Delivery::error;
-      return;
-    }
-    ++counters_.device_commands;
-    d = it->second->invoke(name, args, why);
-    Message as_message;
-    as_message.topic = "(rule command " + name + ")";
-    as_message.payload = args.is_null() ? std::string() : dump_json(args);
-    std::lock_guard<std::mutex> lock(activity_mu_);
-    DeviceActivity& a = activity_[device];
-    a.last_command = seen(as_message);
-    a.last_command_delivery = d == Delivery::ok ? std::string("ok") : std::string(to_string(d)) + ": " + why;
-  });
+  const bool ran = loop_.call([&] { d = invoke_device(device, name, args, why, "rule command"); });
   if (!ran) why = "the gateway is stopping";
   return d;
+}
+
+Delivery Gateway::invoke_device(const std::string& device, const std::string& name, const nlohmann::json& args,
+                                std::string& why, const std::string& label) {
+  auto it = devices_.find(device);
+  if (it == devices_.end()) {
+    why = "no device named " + device;
+    return Delivery::error;
+  }
+  ++counters_.device_commands;
+  const Delivery d = it->second->invoke(name, args, why);
+  Message as_message;
+  as_message.topic = "(" + label + " " + name + ")";
+  as_message.payload = args.is_null() ? std::string() : dump_json(args);
+  std::lock_guard<std::mutex> lock(activity_mu_);
+  DeviceActivity& a = activity_[device];
+  a.last_command = seen(as_message);
+  a.last_command_delivery = d == Delivery::ok ? std::string("ok") : std::string(to_string(d)) + ": " + why;
+  return d;
+}
+
+bool Gateway::shadow_publish(const std::string& remote, const Message& message) {
+  auto it = remotes_.find(remote);
+  return it != remotes_.end() && it->second->publish_now(message);
+}
+
+Delivery Gateway::shadow_invoke(const std::string& device, const std::string& command, const nlohmann::json& args,
+                                std::string& why) {
+  if (!accepting_.load()) {
+    why = "the gateway is stopping";
+    return Delivery::retry;
+  }
+  return invoke_device(device, command, args, why, "shadow command");
+}
+
+void Gateway::shadow_local(const std::string& device, Message message) {
+  // After whatever the loop is doing now (this comes from inside a delivery).
+  loop_.post([this, device, m = std::move(message)] {
+    if (accepting_.load()) dispatch(Source::device(device), m, 0, nullptr);
+  });
+}
+
+void Gateway::shadow_subscriptions(const std::string& remote, std::vector<std::string> topics) {
+  if (auto it = remotes_.find(remote); it != remotes_.end()) it->second->set_service_subscriptions(std::move(topics));
 }
 
 std::vector<RuleMetrics> Gateway::rule_metrics() const {

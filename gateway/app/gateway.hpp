@@ -31,6 +31,7 @@
 #include "routing/router.hpp"
 #include "rules/rule_effects.hpp"
 #include "rules/rules_engine.hpp"
+#include "shadow/shadow_manager.hpp"
 
 namespace edgebridge {
 
@@ -71,7 +72,7 @@ struct GatewayOptions {
   std::chrono::milliseconds stop_timeout{2000};
 };
 
-class Gateway final : public Ingress, private RuleEffects {
+class Gateway final : public Ingress, private RuleEffects, private ShadowHost {
  public:
   // Production: the real connections and the device kinds of `catalog`.
   Gateway(Config config, const DeviceCatalog& catalog, GatewayOptions options = {});
@@ -142,6 +143,16 @@ class Gateway final : public Ingress, private RuleEffects {
   Delivery publish_remote(const std::string& remote, const Message& message, std::string& why) override;
   Delivery command(const std::string& device, const std::string& name, const nlohmann::json& args,
                    std::string& why) override;
+  // Loop thread: DeviceEndpoint::invoke, counted and shown as the device's last command.
+  Delivery invoke_device(const std::string& device, const std::string& name, const nlohmann::json& args,
+                         std::string& why, const std::string& label);
+
+  // ShadowHost: what the device shadows do (loop thread).
+  bool shadow_publish(const std::string& remote, const Message& message) override;
+  Delivery shadow_invoke(const std::string& device, const std::string& command, const nlohmann::json& args,
+                         std::string& why) override;
+  void shadow_local(const std::string& device, Message message) override;
+  void shadow_subscriptions(const std::string& remote, std::vector<std::string> topics) override;
 
   Config config_;
   std::unique_ptr<EndpointFactory> factory_;
@@ -155,6 +166,7 @@ class Gateway final : public Ingress, private RuleEffects {
   std::map<std::string, std::unique_ptr<RemoteEndpoint>> remotes_;
   std::map<std::string, std::unique_ptr<DeviceEndpoint>> devices_;
   std::unique_ptr<RulesEngine> rules_;  // null when bridge.yaml has no rules
+  std::unique_ptr<ShadowManager> shadows_;  // the device shadows (loop thread; may hold none)
   std::unique_ptr<TlsWatcher> tls_watcher_;
   ClockCheck clock_;  // remotes connect only once the clock is plausible (ops/clock_check.hpp)
   std::atomic<bool> started_{false};

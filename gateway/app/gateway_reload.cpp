@@ -61,9 +61,17 @@ std::unique_ptr<RemoteEndpoint> Gateway::make_remote(const RemoteConfig& remote,
   hooks.releases = local_ ? &local_->releases() : nullptr;
   // TLS needs a plausible clock; everything else runs meanwhile.
   hooks.connect_gate = [this] { return clock_.problem(); };
+  // The device shadows: their topics go to them, and they hear the link go up and down.
+  hooks.on_service_message = [this](const std::string& name, Message m) {
+    if (shadows_ && accepting_.load()) shadows_->on_cloud_message(name, m);
+  };
+  hooks.on_link_change = [this](const std::string& name, bool up) {
+    if (shadows_) shadows_->on_link(name, up);
+  };
   // The same queue (by name) as before a reload: nothing stored is lost.
   auto link = factory_->remote(loop_, remote, gateway, store_->queue(remote.name, remote.outbox), std::move(hooks));
   link->set_subscriptions(routes.remote_subscriptions(remote.name));
+  if (shadows_) link->set_service_subscriptions(shadows_->subscriptions(remote.name));
   return link;
 }
 
@@ -130,6 +138,7 @@ ConfigDiff Gateway::reload(Config loaded) {
       rules_ = std::move(fresh_rules);
     }
     config_ = std::move(next);
+    if (shadows_) shadows_->configure(config_.devices, config_.remotes);
     config_loaded_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();

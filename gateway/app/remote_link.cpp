@@ -42,23 +42,57 @@ ForwarderSettings forwarder_settings(const RemoteConfig& r, const GatewaySetting
 }  // namespace
 
 RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway, OutboxQueue& queue,
-                       const RemoteHooks& hooks)
+                       RemoteHooks hooks)
     : config_(config),
       queue_(queue),
-      client_(loop, client_options(config, gateway),
-              [on_message = hooks.on_message, name = config.name](Message m) {
-                if (on_message) on_message(name, std::move(m));
-              }),
-      forwarder_(config.name, loop, queue, client_, forwarder_settings(config, gateway), hooks.releases,
-                 hooks.on_dead_letter) {
+      hooks_(std::move(hooks)),
+      client_(loop, client_options(config, gateway), [this](Message m) { on_message(std::move(m)); }),
+      forwarder_(config.name, loop, queue, client_, forwarder_settings(config, gateway), hooks_.releases,
+                 hooks_.on_dead_letter) {
   client_.set_publish_listener(&forwarder_);
-  if (hooks.connect_gate) client_.set_connect_gate(hooks.connect_gate);
+  if (hooks_.connect_gate) client_.set_connect_gate(hooks_.connect_gate);
+  client_.on_connection_change([this] {
+    const bool up = client_.connected();
+    if (up == connected_) return;
+    connected_ = up;
+    if (hooks_.on_link_change) hooks_.on_link_change(config_.name, up);
+  });
 }
 
 RemoteLink::~RemoteLink() { forwarder_.stop(); }
 
+void RemoteLink::on_message(Message message) {
+  if (service_topics_.count(message.topic)) {
+    if (hooks_.on_service_message) hooks_.on_service_message(config_.name, std::move(message));
+    return;
+  }
+  if (hooks_.on_message) hooks_.on_message(config_.name, std::move(message));
+}
+
 void RemoteLink::set_subscriptions(std::vector<Subscription> subscriptions) {
-  client_.set_subscriptions(std::move(subscriptions));
+  routed_ = std::move(subscriptions);
+  apply_subscriptions();
+}
+
+void RemoteLink::set_service_subscriptions(std::vector<std::string> topics) {
+  std::set<std::string> next(topics.begin(), topics.end());
+  if (next == service_topics_) return;
+  service_topics_ = std::move(next);
+  apply_subscriptions();
+}
+
+void RemoteLink::apply_subscriptions() {
+  std::vector<Subscription> all = routed_;
+  for (const auto& topic : service_topics_) {
+    const bool routed = std::any_of(all.begin(), all.end(), [&](const Subscription& s) { return s.filter == topic; });
+    if (!routed) all.push_back({topic, 1});
+  }
+  client_.set_subscriptions(std::move(all));
+}
+
+bool RemoteLink::publish_now(const Message& message) {
+  if (!connected_ || !client_.connected()) return false;
+  return client_.publish(message);
 }
 
 void RemoteLink::start() {
@@ -67,6 +101,10 @@ void RemoteLink::start() {
 }
 
 void RemoteLink::stop(std::chrono::milliseconds timeout, StopDone done) {
+  if (connected_) {  // what listens hears it now: nothing is published on this link any more
+    connected_ = false;
+    if (hooks_.on_link_change) hooks_.on_link_change(config_.name, false);
+  }
   // Batches waiting for max_delay go now, within half the time; then "offline"
   // and the DISCONNECT within the rest.
   const auto started = std::chrono::steady_clock::now();

@@ -4,6 +4,7 @@
 // leave through the outbox.
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,12 +26,21 @@ class RemoteLink final : public RemoteEndpoint {
   void set_subscriptions(std::vector<Subscription> subscriptions) override;
   Delivery enqueue(Message message, std::uint64_t receipt) override;
   void reload_tls(const TlsConfig& tls) override;
+  void set_service_subscriptions(std::vector<std::string> topics) override;
+  bool publish_now(const Message& message) override;
   LinkStatus status() const override { return client_.status(); }
   OutboxCounters counters() const override { return queue_.counters(); }
 
  private:
+  void on_message(Message message);
+  void apply_subscriptions();
+
   RemoteConfig config_;
   OutboxQueue& queue_;
+  RemoteHooks hooks_;
+  std::vector<Subscription> routed_;      // what the topic mappings take from this remote
+  std::set<std::string> service_topics_;  // the shadows' topics
+  bool connected_ = false;
   MqttClient client_;
   Forwarder forwarder_;
 };

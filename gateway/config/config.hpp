@@ -154,6 +154,8 @@ class DeviceSettings {
   virtual ~DeviceSettings() = default;
 };
 
+struct ShadowConfig;  // a device's `shadow:` section (shadow/shadow_config.hpp)
+
 struct DeviceConfig {
   std::string name;
   std::string type;
@@ -161,6 +163,7 @@ struct DeviceConfig {
   std::vector<std::string> command_filters;  // local topic filters the device takes commands on
   Location where;
   std::shared_ptr<const DeviceSettings> settings;
+  std::shared_ptr<const ShadowConfig> shadow;  // null: the device has no cloud shadow
   std::string fingerprint;  // the entry as written, comments and key order aside (reload compares it)
 };
 

@@ -4,10 +4,13 @@
 
 #include "config/fingerprint.hpp"
 #include "config/sections.hpp"
+#include "shadow/load_shadow.hpp"
+#include "shadow/shadow_config.hpp"
 
 namespace edgebridge::sections {
 
-void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<DeviceConfig>& out) {
+void read_devices(MapReader& root, const DeviceCatalog& catalog, const std::vector<RemoteConfig>& remotes,
+                  const GatewaySettings& gateway, std::vector<DeviceConfig>& out) {
   auto& ctx = root.context();
   std::vector<std::string> types;
   for (const auto& kind : catalog) types.push_back(kind->type());
@@ -52,6 +55,10 @@ void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<Dev
     }
     device.type = type;
     device.settings = (*kind)->parse(d, device);
+    if (device.settings)
+      device.shadow = read_device_shadow(d, device, **kind, remotes, gateway);
+    else
+      d.allow("shadow");
     d.finish();
     out.push_back(std::move(device));
   }
@@ -62,6 +69,7 @@ void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<Dev
       if (device.type == kind->type() && device.settings) of_kind.push_back(&device);
     if (!of_kind.empty()) kind->check_together(of_kind, ctx.diag());
   }
+  check_shadows(out, ctx.diag());
 }
 
 }  // namespace edgebridge::sections

@@ -34,7 +34,7 @@ LoadResult load_config_text(const std::string& text, const std::string& file_nam
   sections::read_local(top, config.gateway, config.local);
   sections::read_remotes(top, config.gateway, config.remotes, options);
   sections::read_topics(top, config.remotes, config.topics);
-  sections::read_devices(top, catalog, config.devices);
+  sections::read_devices(top, catalog, config.remotes, config.gateway, config.devices);
   read_rules(top, config, catalog);
   sections::collect_batch_streams(config, result.diagnostics);
   if (YAML::Node rules = top.raw("rules"); rules.IsDefined()) config.rules_fingerprint = yaml_fingerprint(rules);

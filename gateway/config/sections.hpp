@@ -17,7 +17,9 @@ MqttProtocol read_protocol(MapReader& node);
 void read_remotes(MapReader& root, const GatewaySettings& gateway, std::vector<RemoteConfig>& out,
                   const LoadOptions& options);
 void read_topics(MapReader& root, const std::vector<RemoteConfig>& remotes, std::vector<TopicMapping>& out);
-void read_devices(MapReader& root, const DeviceCatalog& catalog, std::vector<DeviceConfig>& out);
+// Devices, with their `shadow:` sections (which name a remote and default to the gateway id).
+void read_devices(MapReader& root, const DeviceCatalog& catalog, const std::vector<RemoteConfig>& remotes,
+                  const GatewaySettings& gateway, std::vector<DeviceConfig>& out);
 // Checks TLS files: present, readable, key not world-readable, certificate dates.
 // Errors point at the file's key in `tls`, or at `fallback` when the key is absent.
 void check_tls_files(MapReader& tls, const YAML::Node& fallback, const TlsConfig& config);

@@ -17,6 +17,7 @@
 #include "config/yaml_reader.hpp"
 #include "core/delivery.hpp"
 #include "core/ingress.hpp"
+#include "core/shadow_binding.hpp"
 
 namespace edgebridge {
 
@@ -34,8 +35,11 @@ class DeviceEndpoint {
   // broker or a rule). The adapter checks it against its configuration before
   // any device I/O, and reports the outcome on its result topic.
   virtual Delivery command(const Message& message) = 0;
-  // A named command from a rule action (an IR code, a register write).
-  // `args` is the action's JSON arguments (may be null). On error, `why` says why.
+  // A named command from a rule action or a device shadow (an IR code, a
+  // register write). `args` is the action's JSON arguments (may be null). An
+  // "id" in an object `args` (a string, at most 64 bytes) is echoed as "id" in
+  // the result message the command gets, so the caller can find its outcome
+  // (device shadows do). On error, `why` says why.
   virtual Delivery invoke(const std::string& command, const nlohmann::json& args, std::string& why) = 0;
   // Counters and gauges for /metrics, by snake_case name. Names in use:
   // polls_ok, polls_failed, poll_latency_ms (last poll), online (0/1),
@@ -68,6 +72,27 @@ class DeviceKind {
   virtual std::optional<std::vector<std::string>> command_names(const DeviceConfig& device) const {
     (void)device;
     return std::nullopt;
+  }
+  // Device shadows (docs/shadows.md). The keys of the device's readings, each
+  // with its deadband: nullopt when they are known only once readings arrive
+  // (any key is then accepted in `shadow.reported`); empty when the device has
+  // no readings (its reported state is what it carried out).
+  virtual std::optional<std::vector<ShadowReadingKey>> shadow_readings(const DeviceConfig& device) const {
+    (void)device;
+    return std::nullopt;
+  }
+  // Reads `desired` of the device's `shadow:` section (`shadow.raw("desired")`):
+  // the desired keys the device accepts and the command each becomes, checked
+  // against what its commands allow (writes:, codes, write_allow). Errors go to
+  // the reader's context with the key's line and column. By default a kind
+  // takes no desired state.
+  virtual std::vector<ShadowDesiredKey> shadow_desired(MapReader& shadow, const DeviceConfig& device) const {
+    (void)device;
+    YAML::Node desired = shadow.raw("desired");
+    if (desired.IsDefined() && !desired.IsNull())
+      shadow.context().error(desired, shadow.key_path("desired"),
+                             "a " + type() + " device takes no desired state; remove desired:");
+    return {};
   }
 };
 
