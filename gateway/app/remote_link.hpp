@@ -17,7 +17,7 @@ namespace edgebridge {
 class RemoteLink final : public RemoteEndpoint {
  public:
   RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway, OutboxQueue& queue,
-             const RemoteHooks& hooks);
+             RemoteHooks hooks);
   ~RemoteLink() override;
 
   const std::string& name() const override { return config_.name; }
