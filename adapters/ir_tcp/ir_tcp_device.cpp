@@ -51,7 +51,8 @@ Delivery IrTcpDevice::invoke(const std::string& command, const nlohmann::json& a
   auto request = ir_request_from_args(command, args, std::chrono::system_clock::now(), refusal);
   nlohmann::json request_id;
   if (args.is_object())
-    if (auto it = args.find("id"); it != args.end() && (it->is_string() || it->is_number())) request_id = echo_json(*it);
+    if (auto it = args.find("id"); it != args.end() && (it->is_string() || it->is_number()))
+      request_id = echo_json(*it);
   return enqueue(std::move(request), refusal, request_id, command, why);
 }
 

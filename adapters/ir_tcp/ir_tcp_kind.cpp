@@ -217,8 +217,10 @@ class IrTcpKind final : public DeviceKind {
     auto s = std::dynamic_pointer_cast<const IrTcpSettings>(device.settings);
     std::vector<ShadowDesiredKey> out;
     std::vector<std::string> codes;
-    if (s)
+    if (s) {
+      codes.reserve(s->codes.size());
       for (const auto& [name, code] : s->codes) codes.push_back(name);
+    }
     for (auto& entry : read_desired_choices(shadow)) {
       ShadowDesiredKey key{entry.key, {}, {}};
       for (auto& item : entry.items) {

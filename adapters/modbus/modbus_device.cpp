@@ -318,8 +318,8 @@ void ModbusDevice::write(BusConnection* link, const std::string& link_error, Wri
   if (r.outcome == Outcome::ok) {
     ++counters_.commands_ok;
     const nlohmann::json now_holds = read_back(*link, x, command.register_name);
-    spdlog::info("Modbus register written. device={} register={} value={} read_back={}", name_,
-                 command.register_name, dump_json(command.value), now_holds.is_null() ? "-" : dump_json(now_holds));
+    spdlog::info("Modbus register written. device={} register={} value={} read_back={}", name_, command.register_name,
+                 dump_json(command.value), now_holds.is_null() ? "-" : dump_json(now_holds));
     publish_result(command, "ok", "", now_holds);
   } else {
     ++counters_.commands_failed;

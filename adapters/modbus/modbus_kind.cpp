@@ -53,8 +53,10 @@ class ModbusKind final : public DeviceKind {
     auto s = std::dynamic_pointer_cast<const ModbusSettings>(device.settings);
     std::vector<ShadowDesiredKey> out;
     std::vector<std::string> writable;
-    if (s)
+    if (s) {
+      writable.reserve(s->writes.size());
       for (const auto& w : s->writes) writable.push_back(w.register_name);
+    }
     std::string list;
     for (const auto& w : writable) list += (list.empty() ? "" : ", ") + w;
     for (const auto& name : read_desired_names(shadow)) {

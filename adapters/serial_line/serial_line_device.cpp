@@ -73,8 +73,9 @@ void SerialLineDevice::refuse_write(const std::string& error, const std::string&
   ++writes_rejected_;
   spdlog::warn("Serial write refused. device={} error={} reason=\"{}\"", name_, error, message);
   std::lock_guard<std::mutex> lock(mu_);
-  outbound_.push_back({settings_->write_result_topic,
-                       result_body({{"ok", false}, {"status", "refused"}, {"error", error}, {"message", message}}, id)});
+  outbound_.push_back(
+      {settings_->write_result_topic,
+       result_body({{"ok", false}, {"status", "refused"}, {"error", error}, {"message", message}}, id)});
   worker_.wake();
 }
 

@@ -47,8 +47,8 @@ class SerialLineDevice final : public DeviceEndpoint {
     nlohmann::json body;
   };
 
-  Delivery queue_write(const std::string& payload, std::chrono::system_clock::time_point received_at,
-                       std::string& why, const nlohmann::json& id = nullptr);
+  Delivery queue_write(const std::string& payload, std::chrono::system_clock::time_point received_at, std::string& why,
+                       const nlohmann::json& id = nullptr);
   void refuse_write(const std::string& error, const std::string& message, const nlohmann::json& id);
   // A write's result, with its id when it had one.
   static nlohmann::json result_body(nlohmann::json body, const nlohmann::json& id);

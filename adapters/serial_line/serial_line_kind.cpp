@@ -252,15 +252,15 @@ class SerialLineKind final : public DeviceKind {
     if (!s) return out;
     if (!entries.empty() && !s->writable) {
       shadow.context().error(entries.front().key_node, entries.front().path,
-                             "device \"" + device.name + "\" is read-only; set writable: true to let a shadow write to it");
+                             "device \"" + device.name +
+                                 "\" is read-only; set writable: true to let a shadow write to it");
       return out;
     }
     for (auto& entry : entries) {
       ShadowDesiredKey key{entry.key, {}, {}};
       for (auto& item : entry.items) {
-        const bool control = std::any_of(item.target.begin(), item.target.end(), [](char c) {
-          return static_cast<unsigned char>(c) < 0x20 && c != '\t';
-        });
+        const bool control = std::any_of(item.target.begin(), item.target.end(),
+                                         [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\t'; });
         if (item.target.empty() || control || item.target.size() > s->max_line) {
           shadow.context().error(item.node, item.path, "must be one line of text, at most max_line bytes");
           continue;

@@ -33,9 +33,8 @@ bool same_batches(const std::vector<std::shared_ptr<const BatchSpec>>& a,
 }
 
 bool same_mapping(const TopicMapping& a, const TopicMapping& b) {
-  return a.pattern == b.pattern && a.direction == b.direction && a.qos == b.qos &&
-         a.local_prefix == b.local_prefix && a.remote_prefix == b.remote_prefix && a.remotes == b.remotes &&
-         same_batch(a.batch, b.batch);
+  return a.pattern == b.pattern && a.direction == b.direction && a.qos == b.qos && a.local_prefix == b.local_prefix &&
+         a.remote_prefix == b.remote_prefix && a.remotes == b.remotes && same_batch(a.batch, b.batch);
 }
 
 void restart_key(ConfigDiff& d, bool differs, const char* key) {

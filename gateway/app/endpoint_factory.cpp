@@ -18,7 +18,7 @@ class RealEndpoints final : public EndpointFactory {
 
   std::unique_ptr<RemoteEndpoint> remote(EventLoop& loop, const RemoteConfig& remote, const GatewaySettings& gateway,
                                          OutboxQueue& queue, RemoteHooks hooks) override {
-    return std::make_unique<RemoteLink>(loop, remote, gateway, queue, std::move(hooks));
+    return std::make_unique<RemoteLink>(loop, remote, gateway, queue, hooks);
   }
 
   std::unique_ptr<DeviceEndpoint> device(const DeviceConfig& device) override {

@@ -41,8 +41,8 @@ ForwarderSettings forwarder_settings(const RemoteConfig& r, const GatewaySetting
 
 }  // namespace
 
-RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway,
-                       OutboxQueue& queue, RemoteHooks hooks)
+RemoteLink::RemoteLink(EventLoop& loop, const RemoteConfig& config, const GatewaySettings& gateway, OutboxQueue& queue,
+                       RemoteHooks hooks)
     : config_(config),
       queue_(queue),
       hooks_(std::move(hooks)),
@@ -101,7 +101,7 @@ void RemoteLink::start() {
 }
 
 void RemoteLink::stop(std::chrono::milliseconds timeout, StopDone done) {
-  if (connected_) {  // what listens hears it now: nothing new is published on this link
+  if (connected_) {  // what listens hears it now: nothing is published on this link any more
     connected_ = false;
     if (hooks_.on_link_change) hooks_.on_link_change(config_.name, false);
   }
@@ -109,7 +109,8 @@ void RemoteLink::stop(std::chrono::milliseconds timeout, StopDone done) {
   // and the DISCONNECT within the rest.
   const auto started = std::chrono::steady_clock::now();
   forwarder_.drain(timeout / 2, [this, started, timeout, done = std::move(done)]() mutable {
-    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                             started);
     forwarder_.stop();
     client_.stop(std::max(timeout - spent, timeout / 2), std::move(done));
   });

@@ -96,7 +96,8 @@ int cli_main(int argc, char** argv, const DeviceCatalog& catalog, const std::vec
   auto* shadow = app.add_subcommand("shadow", "Device shadows (docs/shadows.md)");
   shadow->require_subcommand(1);
   auto* shadow_show = shadow->add_subcommand(
-      "show", "Print each device shadow as the gateway keeps it: reported, pending, desired, delta (safe while running)");
+      "show",
+      "Print each device shadow as the gateway keeps it: reported, pending, desired, delta (safe while running)");
   shadow_show->add_option("-c,--config", shadow_path, "Configuration file")->capture_default_str();
   shadow_show->add_option("device", shadow_device, "Only this device");
   shadow_show->callback([&] { exit_code = shadow_show_command(shadow_path, shadow_device, catalog); });

@@ -49,8 +49,10 @@ void print(const ShadowConfig& s, const ShadowRecord* r) {
   std::cout << "  pending   "
             << (waiting.empty() && waiting_errors.empty()
                     ? std::string("nothing: the cloud has all of it")
-                    : waiting + (waiting_errors.empty() ? "" : (waiting.empty() ? "" : "; ") + std::string("errors: ") +
-                                                                  waiting_errors) +
+                    : waiting +
+                          (waiting_errors.empty()
+                               ? ""
+                               : (waiting.empty() ? "" : "; ") + std::string("errors: ") + waiting_errors) +
                           " (not accepted by the cloud yet)")
             << "\n";
   std::cout << "  desired   " << dump_json(r->desired) << "\n";
@@ -80,8 +82,7 @@ int shadow_show_command(const std::string& config_path, const std::string& devic
     for (const auto& n : with_shadow) list += (list.empty() ? "" : ", ") + n;
     std::cerr << (config.find_device(device) ? "device \"" + device + "\" has no shadow: section"
                                              : "no device named \"" + device + "\"")
-              << (list.empty() ? std::string("; no device has a shadow") : "; devices with a shadow: " + list)
-              << "\n";
+              << (list.empty() ? std::string("; no device has a shadow") : "; devices with a shadow: " + list) << "\n";
     return kExitUsage;
   }
   if (shown.empty()) {

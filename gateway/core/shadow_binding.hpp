@@ -19,9 +19,9 @@ struct ShadowReadingKey {
 
 // A desired value that picks a command (an IR code, a line to write).
 struct ShadowChoice {
-  std::string value;        // the desired value, as text: "closed" (also matches true/1 written as text)
-  std::string command;      // DeviceEndpoint::invoke name, e.g. the code "close"
-  nlohmann::json args;      // its arguments (null or an object)
+  std::string value;    // the desired value, as text: "closed" (also matches true/1 written as text)
+  std::string command;  // DeviceEndpoint::invoke name, e.g. the code "close"
+  nlohmann::json args;  // its arguments (null or an object)
 };
 
 // One key of the shadow's desired state the device accepts.

@@ -2,6 +2,7 @@
 
 #include <mosquitto.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -19,7 +20,12 @@ std::string describe_mosquitto_error(int rc, int errno_value, const std::string&
     case MOSQ_ERR_NO_CONN: text = "not connected"; break;
     case MOSQ_ERR_CONN_REFUSED: text = "the broker refused the connection"; break;
     case MOSQ_ERR_ERRNO:
-      text = errno_value != 0 ? std::strerror(errno_value) : "system error";
+      // libmosquitto reports a TLS read or write that failed below TLS (a TCP
+      // reset, a close without close_notify) as EPROTO, "Protocol error".
+      if (errno_value == EPROTO)
+        text = "the TLS connection broke off (a TCP reset, or closed without a TLS close_notify)";
+      else
+        text = errno_value != 0 ? std::strerror(errno_value) : "system error";
       break;
     default: {
       const char* s = mosquitto_strerror(rc);

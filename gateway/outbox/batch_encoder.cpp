@@ -32,8 +32,7 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
     if ((cc & 0xC0u) != 0x80u) return 0;
     cp = (cp << 6) | (cc & 0x3Fu);
   }
-  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
+  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return n;
 }
 

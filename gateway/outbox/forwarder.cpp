@@ -37,10 +37,10 @@ Forwarder::Forwarder(std::string remote, EventLoop& loop, OutboxQueue& queue, Pu
       loop_(loop),
       queue_(queue),
       publisher_(publisher),
-      settings_(settings),
+      settings_(std::move(settings)),
       releases_(releases),
       on_dead_letter_(std::move(on_dead_letter)),
-      pacer_(settings.max_publish_rate, settings.max_bytes_rate) {}
+      pacer_(settings_.max_publish_rate, settings_.max_bytes_rate) {}
 
 Forwarder::~Forwarder() { stop(); }
 
@@ -456,9 +456,8 @@ void Forwarder::connection_lost(const ConnectionEnd& end) {
       strikes_ = 1;
     }
     spdlog::warn("The remote closed the connection right after a publish. remote={} topic=\"{}\" strikes={}/{}",
-                 remote_,
-                 echo_text(suspect->group != 0 ? suspect->message.batch->topic : suspect->message.topic), strikes_,
-                 settings_.closed_strikes);
+                 remote_, echo_text(suspect->group != 0 ? suspect->message.batch->topic : suspect->message.topic),
+                 strikes_, settings_.closed_strikes);
   } else if (suspect == nullptr || suspect_token != suspect_id_) {
     strikes_ = 0;
     suspect_id_ = 0;

@@ -237,7 +237,7 @@ class Forwarder final : public PublishListener, public QueueListener {
   Clock::time_point pump_due_{};
 
   // Batches.
-  std::map<std::int64_t, Group> groups_;         // by token (the id of its first row)
+  std::map<std::int64_t, Group> groups_;             // by token (the id of its first row)
   std::map<std::string, std::size_t> learned_caps_;  // batch topic -> payload bytes the remote refused as too large
   bool draining_ = false;
   std::function<void()> drain_done_;

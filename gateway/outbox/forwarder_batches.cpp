@@ -231,9 +231,7 @@ void Forwarder::batch_published(std::int64_t token, const PublishOutcome& outcom
       pop_done();
       break;
     }
-    case PublishStatus::refused:
-      batch_refused(token, outcome);
-      break;
+    case PublishStatus::refused: batch_refused(token, outcome); break;
     case PublishStatus::transient: {
       --inflight_;
       g.inflight = false;
@@ -251,10 +249,10 @@ void Forwarder::batch_published(std::int64_t token, const PublishOutcome& outcom
       if (outcome.reason_code == 0x97) pacer_.throttle(Clock::now());
       std::uint64_t suppressed = 0;
       if (transient_log_.allow(suppressed))
-        spdlog::warn("Batch not taken now; sending it again. remote={} topic=\"{}\" entries={} reason=0x{:02x} "
-                     "detail=\"{}\" suppressed={}",
-                     remote_, echo_text(g.stream->topic), g.ids.size(), outcome.reason_code, outcome.detail,
-                     suppressed);
+        spdlog::warn(
+            "Batch not taken now; sending it again. remote={} topic=\"{}\" entries={} reason=0x{:02x} "
+            "detail=\"{}\" suppressed={}",
+            remote_, echo_text(g.stream->topic), g.ids.size(), outcome.reason_code, outcome.detail, suppressed);
       break;
     }
   }
@@ -273,9 +271,10 @@ void Forwarder::batch_refused(std::int64_t token, const PublishOutcome& outcome)
     const std::size_t refused_bytes = g.bytes;
     auto& cap = learned_caps_[g.stream->topic];
     if (cap == 0 || refused_bytes - 1 < cap) cap = refused_bytes > 1 ? refused_bytes - 1 : 1;
-    spdlog::warn("Batch refused as too large; sending its entries in two smaller batches. remote={} topic=\"{}\" "
-                 "entries={} bytes={} batches_now_below={}",
-                 remote_, echo_text(g.stream->topic), g.ids.size(), refused_bytes, cap + 1);
+    spdlog::warn(
+        "Batch refused as too large; sending its entries in two smaller batches. remote={} topic=\"{}\" "
+        "entries={} bytes={} batches_now_below={}",
+        remote_, echo_text(g.stream->topic), g.ids.size(), refused_bytes, cap + 1);
     Group second;
     second.stream = g.stream;
     const std::size_t half = g.ids.size() / 2;

@@ -102,9 +102,12 @@ OutboxCounters QueueTable::load_counters(std::int64_t& last_id) {
     else if (name == "sent") c.sent = value;
     else if (name == "acked") c.acked = value;
     else if (name == "bytes_written") c.bytes_written = value;
-    else if (name == "batches_sent") c.batches_sent = value;
-    else if (name == "batch_entries") c.batch_entries = value;
-    else if (name == "batch_bytes") c.batch_bytes = value;
+    else if (name == "batches_sent")
+      c.batches_sent = value;
+    else if (name == "batch_entries")
+      c.batch_entries = value;
+    else if (name == "batch_bytes")
+      c.batch_bytes = value;
     else if (name == "last_id") last_id = static_cast<std::int64_t>(value);
     for (std::size_t i = 0; i < kDropReasons; ++i)
       if (name == to_string(static_cast<DropReason>(i))) c.dropped[i] = value;

@@ -46,7 +46,8 @@ void ensure_schema(sql::Connection& db) {
     if (!has_column(db, "dead_letters", "batch")) db.exec("ALTER TABLE dead_letters ADD COLUMN batch INTEGER");
     std::vector<std::string> queues;
     {
-      sql::Statement tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'q_[0-9]*'");
+      sql::Statement tables = db.prepare(
+          "SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'q_[0-9]*'");
       while (tables.step()) queues.push_back(tables.text(0));
     }
     for (const std::string& t : queues)

@@ -194,7 +194,8 @@ class RuleReader {
     } else if (!out.topic.has_expressions() && !out.topic.literal_text().empty()) {
       out.batch = sections::read_batch(p, out.topic.literal_text() + "/batch");
     } else {
-      out.batch = sections::read_batch(p, "", "the topic has ${...} substitutions, so there is no one default batch topic");
+      out.batch = sections::read_batch(p, "",
+                                       "the topic has ${...} substitutions, so there is no one default batch topic");
     }
   }
 

@@ -58,7 +58,9 @@ std::vector<DesiredChoiceEntry> read_desired_choices(MapReader& shadow) {
   const std::string path = shadow.key_path("desired");
   if (!node.IsDefined() || node.IsNull()) return out;
   if (!node.IsMap()) {
-    ctx.error(node, path, "expected a mapping of each desired key to its values, e.g. desired: { shade: { open: open, closed: close } }");
+    ctx.error(
+        node, path,
+        "expected a mapping of each desired key to its values, e.g. desired: { shade: { open: open, closed: close } }");
     return out;
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
@@ -92,7 +94,8 @@ std::vector<DesiredChoiceEntry> read_desired_choices(MapReader& shadow) {
       item.value = value_node.Scalar();
       item.path = entry.path + "." + item.value;
       if (!target_node.IsDefined() || target_node.IsNull()) {
-        ctx.error(value_node, item.path, "says nothing to do; name what this value does, e.g. " + item.value + ": close");
+        ctx.error(value_node, item.path,
+                  "says nothing to do; name what this value does, e.g. " + item.value + ": close");
         continue;
       }
       item.node = target_node;

@@ -295,8 +295,8 @@ bool DeviceShadow::ours(const Json& doc, Kind kind) const {
 bool DeviceShadow::on_cloud_message(const Message& message, Clock::time_point now) {
   if (message.topic.size() <= prefix_.size() || message.topic.compare(0, prefix_.size(), prefix_) != 0) return false;
   const std::string rest = message.topic.substr(prefix_.size());
-  if (rest != "/get/accepted" && rest != "/get/rejected" && rest != "/update/accepted" &&
-      rest != "/update/rejected" && rest != "/update/delta")
+  if (rest != "/get/accepted" && rest != "/get/rejected" && rest != "/update/accepted" && rest != "/update/rejected" &&
+      rest != "/update/delta")
     return false;
   BoundedJson parsed = parse_json_bounded(message.payload);
   if (!parsed.ok() || !parsed.value.is_object()) {
@@ -388,8 +388,8 @@ void DeviceShadow::on_get_rejected(const Json& doc, Clock::time_point now) {
                  config_->device, config_->thing, reported_.size());
     return;
   }
-  spdlog::warn("Shadow get rejected. device={} thing={} code={} message=\"{}\"", config_->device, config_->thing,
-               code, echo_text(message));
+  spdlog::warn("Shadow get rejected. device={} thing={} code={} message=\"{}\"", config_->device, config_->thing, code,
+               echo_text(message));
   if (code == 429 || code >= 500) {
     back_off(now);  // asked again after the back-off
     return;
@@ -434,9 +434,10 @@ void DeviceShadow::on_update_rejected(const Json& doc, Clock::time_point now) {
   const Inflight sent = *inflight_;
   inflight_.reset();
   if (code == 409) {
-    spdlog::warn("Shadow update rejected: version conflict; getting the shadow and sending again. device={} thing={} "
-                 "code=409 message=\"{}\"",
-                 config_->device, config_->thing, message);
+    spdlog::warn(
+        "Shadow update rejected: version conflict; getting the shadow and sending again. device={} thing={} "
+        "code=409 message=\"{}\"",
+        config_->device, config_->thing, message);
     want_get_ = true;
     return;
   }
@@ -444,15 +445,18 @@ void DeviceShadow::on_update_rejected(const Json& doc, Clock::time_point now) {
     // The service will refuse these values every time: drop them.
     std::set<std::string> dropped;
     for (auto it = sent.reported.begin(); it != sent.reported.end(); ++it)
-      if (reported_.contains(it.key()) && reported_[it.key()] == *it && pending_.erase(it.key())) dropped.insert(it.key());
+      if (reported_.contains(it.key()) && reported_[it.key()] == *it && pending_.erase(it.key()))
+        dropped.insert(it.key());
     for (auto it = sent.errors.begin(); it != sent.errors.end(); ++it) pending_errors_.erase(it.key());
     changed_ = true;
-    spdlog::error("Shadow update rejected; its values are not sent again. device={} thing={} code={} message=\"{}\" "
-                  "keys={}",
-                  config_->device, config_->thing, code, message, keys_text(dropped));
+    spdlog::error(
+        "Shadow update rejected; its values are not sent again. device={} thing={} code={} message=\"{}\" "
+        "keys={}",
+        config_->device, config_->thing, code, message, keys_text(dropped));
     return;
   }
   back_off(now);
+  urgent_ = true;  // again once the back-off is over, not a report interval later
   spdlog::warn("Shadow update rejected; sending it again later. device={} thing={} code={} message=\"{}\" retry_in={}s",
                config_->device, config_->thing, code, message, backoff_.count());
 }
@@ -476,7 +480,8 @@ void DeviceShadow::on_delta(const Json& doc, Clock::time_point now) {
 void DeviceShadow::apply_delta(const Json& state, const Json& metadata, std::int64_t version, Clock::time_point now) {
   if (version > delta_version_) delta_version_ = version;
   changed_ = true;
-  for (auto it = state.begin(); it != state.end(); ++it) apply_desired(it.key(), *it, timestamp_of(metadata, it.key()), now);
+  for (auto it = state.begin(); it != state.end(); ++it)
+    apply_desired(it.key(), *it, timestamp_of(metadata, it.key()), now);
 }
 
 void DeviceShadow::apply_desired(const std::string& key, const Json& value, std::int64_t timestamp,

@@ -175,7 +175,7 @@ class DeviceShadow {
   Clock::time_point not_before_{};
   std::chrono::seconds backoff_{0};
 
-  std::map<std::string, Command> commands_;  // by desired key
+  std::map<std::string, Command> commands_;   // by desired key
   std::map<std::string, Attempt> attempted_;  // by desired key: the last desired value carried out or tried
 
   bool changed_ = true;

@@ -24,6 +24,7 @@ std::string joined(const std::vector<std::string>& names) {
 std::string read_remote(MapReader& s, const YAML::Node& at, const std::vector<RemoteConfig>& remotes) {
   auto& ctx = s.context();
   std::vector<std::string> names;
+  names.reserve(remotes.size());
   for (const auto& r : remotes) names.push_back(r.name);
   if (auto given = s.optional_string("remote")) {
     if (std::find(names.begin(), names.end(), *given) != names.end()) return *given;
@@ -40,7 +41,8 @@ std::string read_remote(MapReader& s, const YAML::Node& at, const std::vector<Re
   if (names.empty())
     ctx.error(at, s.path(), "a shadow is kept by a cloud remote's shadow service; add a remote under remotes:");
   else
-    ctx.error(at, s.key_path("remote"), "is required with several remotes: say which keeps the shadow (" + joined(names) + ")");
+    ctx.error(at, s.key_path("remote"),
+              "is required with several remotes: say which keeps the shadow (" + joined(names) + ")");
   return {};
 }
 

@@ -15,9 +15,9 @@ namespace edgebridge {
 
 struct ShadowConfig {
   std::string device;
-  std::string remote;             // the remote whose shadow service keeps the shadow
-  std::string thing;              // default <gateway.id>-<device>
-  std::string name;               // named shadow; empty: the classic (unnamed) shadow
+  std::string remote;  // the remote whose shadow service keeps the shadow
+  std::string thing;   // default <gateway.id>-<device>
+  std::string name;    // named shadow; empty: the classic (unnamed) shadow
   // Reading keys reported; nullopt: every key of every reading.
   std::optional<std::vector<std::string>> reported;
   // The device's reading keys with their deadbands, as its kind knows them
@@ -25,8 +25,8 @@ struct ShadowConfig {
   std::optional<std::vector<ShadowReadingKey>> reading_keys;
   std::vector<ShadowDesiredKey> desired;
   Duration report_interval{10'000};  // reported updates at most this often (answers to desired go at once)
-  std::string readings_topic;     // the device's topic: its readings, one JSON object each
-  std::string local_topic;        // default shadow/<device>: <local>/reported, /desired, /delta (retained)
+  std::string readings_topic;        // the device's topic: its readings, one JSON object each
+  std::string local_topic;           // default shadow/<device>: <local>/reported, /desired, /delta (retained)
   Location where;
 
   // $aws/things/<thing>/shadow or $aws/things/<thing>/shadow/name/<name>

@@ -83,7 +83,7 @@ class ShadowManager {
  private:
   struct Entry {
     std::unique_ptr<DeviceShadow> shadow;
-    std::string fingerprint;  // the device entry as configured
+    std::string fingerprint;                   // the device entry as configured
     std::map<std::string, std::string> shown;  // local topic -> payload last published
   };
 
@@ -96,10 +96,10 @@ class ShadowManager {
   EventLoop& loop_;
   ShadowHost& host_;
   ShadowStore store_;
-  std::map<std::string, ShadowRecord> saved_;  // by device: what the store holds (or will)
-  std::map<std::string, Entry> shadows_;       // by device
+  std::map<std::string, ShadowRecord> saved_;    // by device: what the store holds (or will)
+  std::map<std::string, Entry> shadows_;         // by device
   std::map<std::string, std::string> by_topic_;  // shadow topic -> device
-  std::map<std::string, bool> connected_;      // by remote
+  std::map<std::string, bool> connected_;        // by remote
   std::vector<std::string> remotes_;
   std::string ids_;
   std::uint64_t next_shadow_ = 0;

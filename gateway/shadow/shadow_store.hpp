@@ -50,7 +50,7 @@ class ShadowStore {
   std::mutex m_;
   std::condition_variable cv_;
   std::map<std::string, std::optional<ShadowRecord>> queued_;  // nullopt: remove
-  bool busy_ = false;  // the writer has a batch in hand
+  bool busy_ = false;                                          // the writer has a batch in hand
   bool stopping_ = false;
   std::thread thread_;
 };

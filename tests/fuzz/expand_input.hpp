@@ -23,7 +23,7 @@ inline std::string repeated(const std::string& unit, std::size_t times, std::siz
 }
 
 inline std::string expand_input(const std::uint8_t* data, std::size_t size, std::size_t max = 300 * 1024) {
-  const std::string text(reinterpret_cast<const char*>(data), size);
+  std::string text(reinterpret_cast<const char*>(data), size);  // not const: returned by move
   if (size < 3 || data[0] != 0x01) return text;
   const std::size_t times = (static_cast<std::size_t>(data[1]) + 1) * 1000;
   std::string rest = text.substr(2), head, tail;

@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string topic = "t";
   std::vector<std::string> payloads;
   std::size_t start = 0;
-  if (const auto zero = bytes.find('\0'); zero != std::string::npos && zero < 256) {
+  if (const auto zero = bytes.find('\0'); zero < 256) {
     topic = bytes.substr(0, zero);
     start = zero + 1;
   }

@@ -38,8 +38,7 @@ std::string documented_sql() {
 
 }  // namespace
 
-TEST_CASE("the documented cloud rule turns a json_array batch into one array element per reading",
-          "[batch][rules]") {
+TEST_CASE("the documented cloud rule turns a json_array batch into one array element per reading", "[batch][rules]") {
   const std::string sql = documented_sql();
   INFO(sql);
   auto parsed = rules::parse_statement(sql);

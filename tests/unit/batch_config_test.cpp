@@ -7,6 +7,7 @@
 #include "config/batch_section.hpp"
 #include "core/message.hpp"
 #include "routing/router.hpp"
+#include "rules/rule_actions.hpp"
 #include "rules/rule_config.hpp"
 
 using namespace edgebridge;
@@ -159,4 +160,30 @@ topics:
   REQUIRE(r.config);
   CHECK(r.diagnostics.format_all().find("warning: topics[0].batch.max_bytes: 1MiB is more than "
                                         "remotes.ops.max_message_size (128KiB)") != std::string::npos);
+}
+
+TEST_CASE("a rule's publish to a remote with batch: plans a message in that batch stream", "[config][batch][rules]") {
+  auto r = load(kRemote + R"(
+rules:
+  - name: tags
+    sql: "SELECT tag FROM 'rfid/#'"
+    actions:
+      - publish: { topic: "site1/tags", remote: ops, batch: { max_messages: 200 } }
+      - publish: { topic: "site1/alone", remote: ops }
+)");
+  INFO(r.diagnostics.format_all());
+  REQUIRE(r.config);
+  const auto& rule = r.config->rules->rules[0];
+  Message in;
+  in.topic = "rfid/r1";
+  in.payload = R"({"tag":"E200"})";
+  rules::EvalInput input(in.topic, in.payload);
+  const auto selected = rules::evaluate_select(*rule.statement, input);
+  const auto batched = rules::plan_action(rule.actions[0], input, selected, in, std::chrono::system_clock::now());
+  REQUIRE(batched.message.batch);
+  CHECK(batched.message.batch == rule.actions[0].batch);
+  CHECK(batched.message.batch->topic == "site1/tags/batch");
+  CHECK(rules::describe(batched).find("in batches on site1/tags/batch") != std::string::npos);
+  const auto alone = rules::plan_action(rule.actions[1], input, selected, in, std::chrono::system_clock::now());
+  CHECK_FALSE(alone.message.batch);
 }

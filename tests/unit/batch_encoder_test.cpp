@@ -34,7 +34,8 @@ std::string base64_decode(const std::string& text) {
 }  // namespace
 
 TEST_CASE("a JSON payload is embedded as JSON, without the whitespace between its tokens", "[batch]") {
-  const std::string e = encode_entry("site1/sensors/r1", 1732550000123, "gw:ops:17", "{ \"rssi\" : -61,\n \"tag\": \"a b\" }");
+  const std::string e = encode_entry("site1/sensors/r1", 1732550000123, "gw:ops:17",
+                                     "{ \"rssi\" : -61,\n \"tag\": \"a b\" }");
   CHECK(e == R"({"topic":"site1/sensors/r1","ts":1732550000123,"id":"gw:ops:17","payload":{"rssi":-61,"tag":"a b"}})");
   const json parsed = json::parse(e);
   CHECK(parsed["payload"] == json::parse("{\"rssi\": -61, \"tag\": \"a b\"}"));

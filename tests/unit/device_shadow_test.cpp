@@ -131,7 +131,8 @@ struct Harness {
     auto [topic, get] = request();
     REQUIRE(topic == prefix + "/get");
     if (document.is_null()) {
-      cloud("/get/rejected", {{"code", 404}, {"message", "No shadow exists with name: 'gw1-climate1'"},
+      cloud("/get/rejected", {{"code", 404},
+                              {"message", "No shadow exists with name: 'gw1-climate1'"},
                               {"clientToken", get["clientToken"]}});
     } else {
       Json doc = document;
@@ -144,7 +145,9 @@ struct Harness {
   Json accept_update(std::int64_t version) {
     auto [topic, update] = request();
     REQUIRE(topic == prefix + "/update");
-    Json accepted = {{"state", update["state"]}, {"version", version}, {"timestamp", 1700000000},
+    Json accepted = {{"state", update["state"]},
+                     {"version", version},
+                     {"timestamp", 1700000000},
                      {"clientToken", update["clientToken"]}};
     cloud("/update/accepted", accepted);
     return update["state"]["reported"];
@@ -163,8 +166,7 @@ TEST_CASE("a shadow that does not exist yet is created with every reading", "[sh
   CHECK(h.shadow->record().pending.empty());
 }
 
-TEST_CASE("readings while the remote is down coalesce into one update with the latest value of each key",
-          "[shadow]") {
+TEST_CASE("readings while the remote is down coalesce into one update with the latest value of each key", "[shadow]") {
   Harness h;
   h.reading({{"temperature", 20.0}, {"setpoint", 21.0}, {"fan", false}});
   for (int i = 1; i <= 15; ++i) {
@@ -199,8 +201,7 @@ TEST_CASE("a change within the deadband is not reported; the report interval spa
   CHECK(h.accept_update(2) == Json{{"temperature", 21.2}});
 }
 
-TEST_CASE("a desired value within range is written with the command's checks and reported as read back",
-          "[shadow]") {
+TEST_CASE("a desired value within range is written with the command's checks and reported as read back", "[shadow]") {
   Harness h;
   h.reading({{"temperature", 20.0}, {"setpoint", 21.0}, {"fan", false}});
   h.connect();
@@ -265,8 +266,8 @@ TEST_CASE("a delta no newer than the last one applied is ignored", "[shadow]") {
 TEST_CASE("the same desired value is carried out once, even when the cloud repeats it", "[shadow]") {
   Harness h;
   h.connect();
-  h.cloud("/update/delta", {{"state", {{"setpoint", 22}}}, {"metadata", {{"setpoint", {{"timestamp", 100}}}}},
-                            {"version", 5}});
+  h.cloud("/update/delta",
+          {{"state", {{"setpoint", 22}}}, {"metadata", {{"setpoint", {{"timestamp", 100}}}}}, {"version", 5}});
   // A reconnect: the /get carries the same delta.
   h.shadow->on_disconnected();
   h.connect({{"state", {{"desired", {{"setpoint", 22}}}, {"delta", {{"setpoint", 22}}}}},
@@ -274,17 +275,16 @@ TEST_CASE("the same desired value is carried out once, even when the cloud repea
              {"version", 5}});
   CHECK(h.invoked.size() == 1);
   // Set again by the application (a new timestamp): carried out again.
-  h.cloud("/update/delta", {{"state", {{"setpoint", 22}}}, {"metadata", {{"setpoint", {{"timestamp", 200}}}}},
-                            {"version", 6}});
+  h.cloud("/update/delta",
+          {{"state", {{"setpoint", 22}}}, {"metadata", {{"setpoint", {{"timestamp", 200}}}}}, {"version", 6}});
   CHECK(h.invoked.size() == 2);
 }
 
 TEST_CASE("desired changes made while the gateway was away are carried out from the /get answer", "[shadow]") {
   Harness h;
   h.reading({{"setpoint", 21.0}});
-  h.connect({{"state", {{"desired", {{"setpoint", 19.5}}},
-                        {"reported", {{"setpoint", 21.0}}},
-                        {"delta", {{"setpoint", 19.5}}}}},
+  h.connect({{"state",
+              {{"desired", {{"setpoint", 19.5}}}, {"reported", {{"setpoint", 21.0}}}, {"delta", {{"setpoint", 19.5}}}}},
              {"version", 9}});
   REQUIRE(h.invoked.size() == 1);
   CHECK(h.invoked[0].args["value"] == 19.5);
@@ -299,8 +299,8 @@ TEST_CASE("409 version conflict: get the shadow, then send the update again", "[
   h.cloud("/update/rejected", {{"code", 409}, {"message", "Version conflict"}, {"clientToken", update["clientToken"]}});
   auto [get_topic, get] = h.request();
   CHECK(get_topic == h.prefix + "/get");
-  h.cloud("/get/accepted", {{"state", {{"reported", {{"temperature", 18.0}}}}}, {"version", 3},
-                            {"clientToken", get["clientToken"]}});
+  h.cloud("/get/accepted",
+          {{"state", {{"reported", {{"temperature", 18.0}}}}}, {"version", 3}, {"clientToken", get["clientToken"]}});
   CHECK(h.accept_update(4) == Json{{"temperature", 20.0}});
 }
 
@@ -353,7 +353,7 @@ TEST_CASE("an IR shade: desired closed plays close and is reported once the iTac
   h.cloud("/update/delta", {{"state", {{"shade", "closed"}}}, {"version", 1}});
   REQUIRE(h.invoked.size() == 1);
   CHECK(h.invoked[0].command == "close");
-  CHECK(h.invoked[0].args.size() == 1);  // only the id
+  CHECK(h.invoked[0].args.size() == 1);        // only the id
   CHECK_FALSE(h.shadow->next_request(h.now));  // not before completeir
   h.device_result({{"ok", true}, {"status", "ok"}, {"code", "close"}, {"id", h.invoked[0].args["id"]}},
                   "cmd/shade/result");
@@ -361,8 +361,11 @@ TEST_CASE("an IR shade: desired closed plays close and is reported once the iTac
 
   // hold/min_interval refusals come in the result and are explained.
   h.cloud("/update/delta", {{"state", {{"shade", "open"}}}, {"version", 3}});
-  h.device_result({{"ok", false}, {"status", "refused"}, {"error", "min_interval"},
-                   {"message", "refused: \"close\" was sent 2s ago"}, {"id", h.invoked[1].args["id"]}},
+  h.device_result({{"ok", false},
+                   {"status", "refused"},
+                   {"error", "min_interval"},
+                   {"message", "refused: \"close\" was sent 2s ago"},
+                   {"id", h.invoked[1].args["id"]}},
                   "cmd/shade/result");
   CHECK(h.accept_update(4) == Json{{"errors", {{"shade", "refused: \"close\" was sent 2s ago"}}}});
 

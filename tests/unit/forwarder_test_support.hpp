@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "outbox/forwarder.hpp"
@@ -74,7 +75,7 @@ class CountingReleases : public ReleaseSink {
 // A loop on its own thread, a store, a fake connection and a forwarder; every
 // call on the forwarder or the connection goes through the loop (call()).
 struct Fixture {
-  explicit Fixture(ForwarderSettings s = {}, OutboxOptions o = {}) : settings(s) {
+  explicit Fixture(ForwarderSettings s = {}, OutboxOptions o = {}) : settings(std::move(s)) {
     if (o.path.empty()) o = options_for(dir);
     store = std::make_unique<OutboxStore>(o);
     queue = &store->queue("ops", OutboxLimits{});
@@ -215,6 +216,5 @@ inline ForwarderSettings window(int inflight) {
 }
 
 inline PublishOutcome refused(int code) { return classify_puback(code); }
-
 
 }  // namespace edgebridge::test

@@ -1,8 +1,8 @@
 // The outbox file across versions: a file of the previous version is upgraded
 // in place and keeps its rows; a row names its batch stream, also across a
 // reopen and a trip through the dead letters.
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include "outbox/outbox.hpp"
 #include "outbox/schema.hpp"
@@ -137,10 +137,12 @@ TEST_CASE("a batched row put back from the dead letters returns to its stream", 
     sql::Connection editor = outbox_schema::open_editor(dir.file("outbox.db"));
     editor.exec("UPDATE dead_letters SET retry = 1");
   }
-  REQUIRE(eventually([&] {
-    store.flush();
-    return q.counters().dead_letters == 0 && q.counters().depth == 1;
-  }, std::chrono::milliseconds(10000)));
+  REQUIRE(eventually(
+      [&] {
+        store.flush();
+        return q.counters().dead_letters == 0 && q.counters().depth == 1;
+      },
+      std::chrono::milliseconds(10000)));
   auto rows = q.read_after(a.id, 10);
   REQUIRE(rows.size() == 1);
   REQUIRE(rows[0].message.batch);

@@ -174,6 +174,7 @@ class Stream:
         self.frozen = False  # neither reads nor writes (a dead link)
         self.closed = False
         self.close_after_flush: str | None = None
+        self.drain_after_flush = False
         self.out = bytearray()
         self.opened_at = time.monotonic()
         self.peer = sock.getpeername()
@@ -203,17 +204,34 @@ class Stream:
             self.loop.post(self._read_if_open)
             self.loop.post(self._flush)
 
-    def close(self, why: str, flush: bool = False, reset: bool = False) -> None:
-        """Closes now, or once what was sent is written (flush). reset: RST instead of FIN."""
+    def close(self, why: str, flush: bool = False, reset: bool = False, drain: bool = False) -> None:
+        """Closes now, or once what was sent is written (flush). reset: RST instead of FIN.
+        drain: as a broker does after its DISCONNECT, sends the FIN and reads (and drops)
+        what the client still sends until it closes too (at most 2 s), so the kernel
+        does not answer unread data with an RST that could destroy the DISCONNECT
+        before the client reads it."""
         if self.closed:
             return
         if flush and self.out and not self.frozen:
             self.close_after_flush = why
+            self.drain_after_flush = drain
             self.reading = False
             self._rearm()
             return
         self.closed = True
         self.loop.unwatch(self.sock)
+        if drain and not reset and not self.frozen:
+            try:
+                self.sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            else:
+                self.loop.watch(self.sock, READ, self._drain)
+                timer = threading.Timer(2.0, self._drain_timeout)
+                timer.daemon = True
+                timer.start()
+                self.on_close(why)
+                return
         if reset:  # linger on, 0 s: close() sends an RST
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         # Never SSL_shutdown: a close here sends no TLS alert, only the TCP FIN (or RST).
@@ -221,6 +239,28 @@ class Stream:
         self.on_close(why)
 
     # ---- inside -----------------------------------------------------------
+    def _drain(self, _mask: int) -> None:
+        try:
+            while self.sock.recv(65536):
+                pass
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            return
+        except (ssl.SSLError, OSError):
+            pass
+        self._end_drain()
+
+    def _drain_timeout(self) -> None:
+        try:
+            self.loop.post(self._end_drain)
+        except OSError:  # the loop has stopped: nothing is watched any more
+            self.sock.close()
+
+    def _end_drain(self) -> None:
+        if self.sock.fileno() < 0:
+            return
+        self.loop.unwatch(self.sock)
+        self.sock.close()
+
     def _rearm(self, want_write: bool = False) -> None:
         """Watches the socket for what the stream wants now; unwatched while it wants nothing."""
         if self.closed:
@@ -291,5 +331,5 @@ class Stream:
             return
         if not self.out and self.close_after_flush:
             why, self.close_after_flush = self.close_after_flush, None
-            return self.close(why)
+            return self.close(why, drain=self.drain_after_flush)
         self._rearm()

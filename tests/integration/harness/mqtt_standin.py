@@ -142,9 +142,10 @@ class _Session:
             return
         with self.s.lock:
             self.rec.why = why
-        if code is not None and self.v5 and self.connected:
+        disconnect = code is not None and self.v5 and self.connected
+        if disconnect:
             self.stream.send(mq.disconnect(code, v5=True))
-        self.stream.close(why, flush=True)
+        self.stream.close(why, flush=True, drain=disconnect)
 
     def send(self, data: bytes) -> None:
         self.stream.send(data)
