@@ -48,7 +48,7 @@ const std::vector<std::shared_ptr<const Statement>>& statements() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string payload = edgebridge::fuzz::expand_input(data, size);
   const edgebridge::BoundedJson parsed = edgebridge::parse_json_bounded(payload);
-  if (parsed.ok()) (void)dump_json(parsed.value);  // printing a bounded document is safe
+  if (parsed.ok()) (void)edgebridge::dump_json(parsed.value);  // printing a bounded document is safe
   EvalInput input("sensors/a/b", payload);
   input.timestamp_ms = 1700000000000;
   for (const auto& st : statements()) {
