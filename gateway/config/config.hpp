@@ -79,7 +79,9 @@ struct RemoteConfig {
   Duration keepalive{30'000};
   Duration connect_timeout{10'000};
   MqttProtocol protocol = MqttProtocol::automatic;
-  bool clean_session = true;
+  // false: the cloud keeps our session (subscriptions, QoS 1 messages for `in`
+  // mappings) across a reconnect, for up to an hour; true drops what it held.
+  bool clean_session = false;
   Rate max_publish_rate{};  // default set by the loader: 100/s for AWS IoT hosts, else unlimited
   Rate max_bytes_rate{};    // unlimited
   int inflight = 64;        // QoS 1 publishes awaiting PUBACK; 1 = strict order across reconnects

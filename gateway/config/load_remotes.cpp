@@ -95,7 +95,7 @@ void read_remote(MapReader& r, const std::string& name, const GatewaySettings& g
   }
   out.connect_timeout = r.duration("connect_timeout", out.connect_timeout);
   out.protocol = read_protocol(r);
-  out.clean_session = r.boolean("clean_session", true);
+  out.clean_session = r.boolean("clean_session", out.clean_session);
   const bool aws = ends_with(out.url.host, ".amazonaws.com");
   out.max_publish_rate = r.rate("max_publish_rate", aws ? Rate{100.0} : Rate{});
   out.max_bytes_rate = r.byte_rate("max_bytes_rate", Rate{});

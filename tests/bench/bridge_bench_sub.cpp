@@ -5,12 +5,14 @@
 // the send time in the payload (same machine, CLOCK_MONOTONIC). One thread: libmosquitto's own loop.
 //
 //   bridge_bench_sub --port 8883 --cafile ca.pem --cert c.crt --key c.key --topic bench/x --count 100000
-//                    [--persistent --id NAME] [--idle 10] [--timeout 300]
+//                    [--persistent --id NAME] [--idle 10] [--timeout 300] [--late 5]
 //
 // Prints "ready" once subscribed, then, when every message arrived (or nothing
 // new came for --idle seconds after the first, or --timeout passed), one JSON
 // line with the figures (times in ns of CLOCK_MONOTONIC: first_ns and last_ns
-// of any arrival, last_new_ns of the last first delivery). With --persistent the session survives a broker
+// of any arrival, last_new_ns of the last first delivery; late: first deliveries
+// more than --late seconds after the first arrival, so that with a long --idle a
+// stall shows as late, not lost). With --persistent the session survives a broker
 // restart (clean session off, reconnects every 100 ms).
 
 #include <mosquitto.h>
@@ -39,6 +41,7 @@ struct State {
   std::uint64_t received = 0, distinct = 0, duplicates = 0, out_of_order = 0, foreign = 0;
   std::uint64_t highest_first = 0;
   std::uint64_t first_ns = 0, last_ns = 0, last_new_ns = 0;
+  std::uint64_t late_ns = 0, late = 0;  // first deliveries more than late_ns after first_ns
 };
 
 void on_connect(mosquitto* mosq, void* user, int rc) {
@@ -75,6 +78,7 @@ void on_message(mosquitto*, void* user, const mosquitto_message* m) {
   st->first_arrival[seq] = now;
   ++st->distinct;
   st->last_new_ns = now;
+  if (now - st->first_ns > st->late_ns) ++st->late;
   if (seq < st->highest_first) ++st->out_of_order;
   st->highest_first = std::max(st->highest_first, seq);
   st->latency_ns.push_back(now > sent ? now - sent : 0);
@@ -104,6 +108,7 @@ int main(int argc, char** argv) {
   const std::string id = option(argc, argv, "--id", "bridge-bench-sub");
   const std::uint64_t idle_ns = number(argc, argv, "--idle", 10) * 1'000'000'000ULL;
   const std::uint64_t timeout_ns = number(argc, argv, "--timeout", 300) * 1'000'000'000ULL;
+  st.late_ns = number(argc, argv, "--late", 5) * 1'000'000'000ULL;
 
   mosquitto_lib_init();
   mosquitto* mosq = mosquitto_new(id.c_str(), !persistent, &st);
@@ -146,12 +151,13 @@ int main(int argc, char** argv) {
   const double seconds = st.last_ns > st.first_ns ? static_cast<double>(st.last_ns - st.first_ns) / 1e9 : 0.0;
   std::printf(
       "{\"expected\":%llu,\"received\":%llu,\"distinct\":%llu,\"duplicates\":%llu,\"lost\":%llu,"
-      "\"out_of_order\":%llu,\"foreign\":%llu,\"first_ns\":%llu,\"last_ns\":%llu,\"last_new_ns\":%llu,"
+      "\"out_of_order\":%llu,\"late\":%llu,\"foreign\":%llu,\"first_ns\":%llu,\"last_ns\":%llu,\"last_new_ns\":%llu,"
       "\"seconds\":%.6f,"
       "\"rate\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}\n",
       static_cast<unsigned long long>(st.count), static_cast<unsigned long long>(st.received),
       static_cast<unsigned long long>(st.distinct), static_cast<unsigned long long>(st.duplicates),
       static_cast<unsigned long long>(st.count - st.distinct), static_cast<unsigned long long>(st.out_of_order),
+      static_cast<unsigned long long>(st.late),
       static_cast<unsigned long long>(st.foreign), static_cast<unsigned long long>(st.first_ns),
       static_cast<unsigned long long>(st.last_ns), static_cast<unsigned long long>(st.last_new_ns), seconds,
       seconds > 0 ? static_cast<double>(st.distinct) / seconds : 0.0, percentile_ms(st.latency_ns, 0.50),

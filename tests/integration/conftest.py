@@ -12,14 +12,16 @@ for _sim in sorted(glob.glob(os.path.join(_ROOT, "adapters", "*", "sim"))):
 
 from harness.brokers import Mosquitto, TlsFiles  # noqa: E402
 from harness.certs import CertificateAuthority  # noqa: E402
-from harness.gateway import stop_leftover_gateways  # noqa: E402
+from harness.gateway import running_gateways, stop_leftover_gateways  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
 def no_gateway_outlives_its_test():
-    """A test that fails before gw.stop() leaves its gateway running; end it here."""
+    """A test that fails before gw.stop() leaves its gateway running; end it here.
+    A gateway a module's fixture started before the test is the module's to end."""
+    before = running_gateways()
     yield
-    stop_leftover_gateways()
+    stop_leftover_gateways(before)
 
 
 class Pki:

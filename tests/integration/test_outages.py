@@ -9,6 +9,7 @@ from harness.load import SequencePublisher, first_delivery_order_ok, sequence_nu
 from harness.mqtt import Client
 from harness.net import wait_for_port
 from harness.setups import bridge_config, remote
+from harness.tcp_proxy import TcpProxy
 
 
 class PersistentObserver(Client):
@@ -53,3 +54,38 @@ def test_after_a_20s_outage_the_backlog_is_sent_within_seconds_of_the_broker_com
     assert gw.stop() == 0
     observer.close()
     cloud.stop()
+
+
+def test_cloud_to_local_messages_sent_while_the_uplink_is_cut_arrive_after_it_returns(
+        tmp_path, local_broker, cloud_broker, pki):
+    """The uplink breaks while the cloud has QoS 1 messages for an `in` mapping
+    (mid-burst, or published during the reconnect): the cloud keeps them in
+    the gateway's session and sends them once it is back. With a clean session
+    the cloud discards them, and its in-flight ones, at the break."""
+    proxy = TcpProxy(cloud_broker.port).start()
+    try:
+        gw = Gateway(str(tmp_path), bridge_config(
+            local_broker, {"ops": remote(cloud_broker, pki, url=proxy.url("mqtts"))},
+            [{"pattern": "cmd/#", "direction": "in", "qos": 1}]))
+        gw.start(wait_for=("Connected. local", "Connected. remote=ops"))
+        local = Client(local_broker.port, client_id="local-sub").connect().subscribe("cmd/#", qos=1)
+        cloud = Client(cloud_broker.port, client_id="cloud-pub", tls=pki.observer_files()).connect()
+        cloud.publish("cmd/0", "before", qos=1)
+        local.wait_for(1, topic="cmd/0")  # the gateway's subscription is in place
+        proxy.refuse(True)
+        proxy.drop_all()
+        gw.wait_log("Connection lost. remote=ops")
+        for i in range(1, 21):
+            cloud.publish(f"cmd/{i}", str(i), qos=1)
+        proxy.refuse(False)
+        gw.wait_log("Connected. remote=ops", count=2, timeout=30)
+        deadline = time.monotonic() + 15
+        while len({m.topic for m in local.received()}) < 21 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        got = sorted({m.topic for m in local.received()}, key=lambda t: int(t.split("/")[1]))
+        assert got == [f"cmd/{i}" for i in range(21)], f"{21 - len(got)} of 21 missing: got {got}"
+        assert gw.stop() == 0
+        local.close()
+        cloud.close()
+    finally:
+        proxy.stop()

@@ -29,8 +29,13 @@ def to_yaml(config: dict) -> str:
 _running: "set[Gateway]" = set()
 
 
-def stop_leftover_gateways() -> None:
-    for gw in list(_running):
+def running_gateways() -> "set[Gateway]":
+    return set(_running)
+
+
+def stop_leftover_gateways(before: "set[Gateway]") -> None:
+    """Ends the gateways started since `before` that still run (not a module's shared one)."""
+    for gw in list(_running - before):
         gw.kill9()
 
 
