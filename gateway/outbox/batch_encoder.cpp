@@ -136,7 +136,10 @@ std::string minify_json(std::string_view json) {
 PayloadKind classify_payload(std::string_view payload) {
   // The SAX acceptor builds no document and keeps its nesting on the heap: any
   // depth is safe. It also refuses strings that are not UTF-8.
-  if (!payload.empty() && nlohmann::json::accept(payload)) return PayloadKind::json;
+  // A raw NUL is never part of a JSON text, but nlohmann's lexer takes it for
+  // the end of input: "1\0junk" would be "accepted" and embedded with its junk.
+  if (!payload.empty() && payload.find('\0') == std::string_view::npos && nlohmann::json::accept(payload))
+    return PayloadKind::json;
   return valid_utf8(payload) ? PayloadKind::text : PayloadKind::base64;
 }
 

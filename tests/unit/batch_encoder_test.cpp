@@ -57,6 +57,15 @@ TEST_CASE("text that is not JSON becomes a JSON string, escaped", "[batch]") {
   CHECK(json::parse(encode_entry("t", 1, "i", ""))["payload"] == "");
 }
 
+TEST_CASE("JSON followed by a NUL byte is not JSON: the whole payload goes as text", "[batch]") {
+  // Found by fuzz_batch: nlohmann's lexer ends its input at a NUL, so "1\0junk"
+  // was embedded as the number 1 followed by raw bytes, and the entry was not JSON.
+  const std::string payload("1\0{\"x\"}", 7);
+  const std::string e = encode_entry("t", 1, "i", payload);
+  CHECK(json::accept(e));
+  CHECK(json::parse(e)["payload"] == payload);
+}
+
 TEST_CASE("bytes that are not UTF-8 go as base64 and say so", "[batch]") {
   const std::string bytes("\x00\xFF\xFE\x80 modbus", 11);
   const json parsed = json::parse(encode_entry("t", 1, "i", bytes));
