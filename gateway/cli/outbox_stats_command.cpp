@@ -56,7 +56,7 @@ int outbox_stats_command(const std::string& config_path, const DeviceCatalog& ca
       std::string label = name;
       for (std::size_t r = 0; r < kDropReasons; ++r)
         if (name == to_string(static_cast<DropReason>(r))) label = "dropped_" + name;
-      std::cout << "  " << std::left << std::setw(28) << label << value << "\n";
+      std::cout << "  " << std::left << std::setw(38) << label << value << "\n";
     }
   }
   return kExitOk;

@@ -6,9 +6,9 @@
 
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
-#include "loader/loader.hpp"
 #include "core/json_text.hpp"
 #include "core/timestamps.hpp"
+#include "loader/loader.hpp"
 #include "shadow/shadow_config.hpp"
 #include "shadow/shadow_record.hpp"
 #include "shadow/shadow_store.hpp"

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "config/yaml_reader.hpp"
 #include "config/device_kind.hpp"
+#include "config/yaml_reader.hpp"
 #include "shadow/shadow_config.hpp"
 
 namespace edgebridge {

@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "catalog/catalog.hpp"
-#include "loader/loader.hpp"
 #include "config/batch_section.hpp"
 #include "core/message.hpp"
+#include "loader/loader.hpp"
 #include "routing/router.hpp"
 #include "rules/rule_actions.hpp"
 #include "rules/rule_config.hpp"

@@ -40,7 +40,8 @@ struct Fixture {
   Fixture() {
     LoadOptions options;
     options.default_gateway_id = "test";
-    auto result = load_config_text(kConfig, "bridge.yaml", DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()}, options);
+    auto result = load_config_text(kConfig, "bridge.yaml", DeviceCatalog{modbus::rtu_kind(), modbus::tcp_kind()},
+                                   options);
     INFO(result.diagnostics.format_all());
     REQUIRE(result.config);
     config = std::move(*result.config);
