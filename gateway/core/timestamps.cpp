@@ -101,11 +101,15 @@ std::optional<WallClock::time_point> command_issued_at(const nlohmann::json& pay
   if (it == payload.end() || it->is_null()) return received_at;
   if (it->is_number()) {
     const double ms = it->get<double>();
-    // Epoch milliseconds between 2001 and 2286; anything else is a unit mistake (seconds?).
-    if (std::isfinite(ms) && ms >= 1e12 && ms < 1e13)
+    // Epoch milliseconds from 2001-09-09 to 2200-01-01, the range parse_rfc3339 keeps: below it is a
+    // unit mistake (seconds?); above it would overflow system_clock's 64-bit nanoseconds after 2262.
+    constexpr double earliest_ms = 1e12;
+    constexpr double latest_ms = 7258118400000.0;  // 2200-01-01T00:00:00Z
+    if (std::isfinite(ms) && ms >= earliest_ms && ms < latest_ms)
       return WallClock::time_point(std::chrono::duration_cast<WallClock::duration>(
           std::chrono::milliseconds(static_cast<long long>(ms))));
-    why = "\"ts\" " + it->dump() + " is not a time in epoch milliseconds (seconds instead of milliseconds?)";
+    why = "\"ts\" " + it->dump() +
+          " is not a time in epoch milliseconds between 2001 and 2200 (seconds instead of milliseconds?)";
     return std::nullopt;
   }
   if (it->is_string()) {

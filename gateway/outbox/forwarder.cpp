@@ -13,16 +13,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-DeadLetterReason reason_for(int code) {
-  switch (code) {
-    case 0x87: return DeadLetterReason::not_authorized;
-    case 0x90: return DeadLetterReason::topic_name_invalid;
-    case 0x95: return DeadLetterReason::too_large;
-    case 0x99: return DeadLetterReason::payload_format_invalid;
-    default: return DeadLetterReason::refused;
-  }
-}
-
 std::string hex(int code) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "0x%02x", code);
@@ -334,7 +324,7 @@ void Forwarder::pump() {
     if (!publisher_.publish(conn, m, static_cast<std::uint64_t>(e->id), refusal)) {
       if (refusal.status == PublishStatus::refused) {  // the library refused the message itself
         DeadLetter why;
-        why.reason = reason_for(refusal.reason_code);
+        why.reason = dead_letter_reason(refusal.reason_code);
         why.reason_code = refusal.reason_code;
         why.attempts = e->attempts;
         why.detail = refusal.detail;
@@ -395,7 +385,7 @@ void Forwarder::published(std::uint64_t token, const PublishOutcome& outcome) {
       break;
     case PublishStatus::refused: {
       DeadLetter why;
-      why.reason = reason_for(outcome.reason_code);
+      why.reason = dead_letter_reason(outcome.reason_code);
       why.reason_code = outcome.reason_code;
       why.attempts = e->attempts;
       why.detail = outcome.detail;

@@ -13,20 +13,6 @@ namespace edgebridge {
 
 using namespace std::chrono_literals;
 
-namespace {
-
-DeadLetterReason reason_for(int code) {
-  switch (code) {
-    case 0x87: return DeadLetterReason::not_authorized;
-    case 0x90: return DeadLetterReason::topic_name_invalid;
-    case 0x95: return DeadLetterReason::too_large;
-    case 0x99: return DeadLetterReason::payload_format_invalid;
-    default: return DeadLetterReason::refused;
-  }
-}
-
-}  // namespace
-
 Forwarder::Stream Forwarder::canonical(const Stream& stream) const {
   for (const Stream& s : settings_.batches)
     if (s == stream || s->same_stream(*stream)) return s;
@@ -287,7 +273,7 @@ void Forwarder::batch_refused(std::int64_t token, const PublishOutcome& outcome)
     return;
   }
   DeadLetter why;
-  why.reason = reason_for(outcome.reason_code);
+  why.reason = dead_letter_reason(outcome.reason_code);
   why.reason_code = outcome.reason_code;
   why.detail = "refused in a batch of " + std::to_string(g.ids.size()) + " on " + g.stream->topic + ": " +
                outcome.detail;

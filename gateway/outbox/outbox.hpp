@@ -58,6 +58,8 @@ enum class DeadLetterReason : std::size_t {
 };
 constexpr std::size_t kDeadLetterReasons = static_cast<std::size_t>(DeadLetterReason::count_);
 const char* to_string(DeadLetterReason r);
+// The reason for a refusal with this MQTT 5 reason code (>= 0x80); `refused` for the others.
+DeadLetterReason dead_letter_reason(int mqtt_reason_code);
 
 struct DeadLetter {
   DeadLetterReason reason = DeadLetterReason::refused;

@@ -29,4 +29,14 @@ const char* to_string(DeadLetterReason r) {
   return "?";
 }
 
+DeadLetterReason dead_letter_reason(int mqtt_reason_code) {
+  switch (mqtt_reason_code) {
+    case 0x87: return DeadLetterReason::not_authorized;
+    case 0x90: return DeadLetterReason::topic_name_invalid;
+    case 0x95: return DeadLetterReason::too_large;
+    case 0x99: return DeadLetterReason::payload_format_invalid;
+    default: return DeadLetterReason::refused;
+  }
+}
+
 }  // namespace edgebridge

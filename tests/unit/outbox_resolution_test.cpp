@@ -98,6 +98,15 @@ TEST_CASE("a message without a keeper upstream is committed at once and its id s
   q.set_listener(nullptr);
 }
 
+TEST_CASE("an MQTT 5 refusal's reason code names its dead letter's reason", "[outbox][deadletter]") {
+  CHECK(dead_letter_reason(0x87) == DeadLetterReason::not_authorized);
+  CHECK(dead_letter_reason(0x90) == DeadLetterReason::topic_name_invalid);
+  CHECK(dead_letter_reason(0x95) == DeadLetterReason::too_large);
+  CHECK(dead_letter_reason(0x99) == DeadLetterReason::payload_format_invalid);
+  CHECK(dead_letter_reason(0x83) == DeadLetterReason::refused);  // implementation specific error
+  CHECK(std::string(to_string(dead_letter_reason(0x87))) == "not_authorized");
+}
+
 TEST_CASE("a refused row moves to the dead letters with its reason; a refused pending one goes there directly",
           "[outbox][resolution]") {
   ScratchDir dir;

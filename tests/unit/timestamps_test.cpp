@@ -35,4 +35,10 @@ TEST_CASE("a command's time is its payload ts when it has one, else when it was 
   CHECK_FALSE(command_issued_at(nlohmann::json::parse(R"({"ts":"soon"})"), received, why));
   CHECK(why.find("RFC 3339") != std::string::npos);
   CHECK_FALSE(command_issued_at(nlohmann::json::parse(R"({"ts":-5})"), received, why));
+  // Found by fuzz_commands: year 2279 in milliseconds overflowed the conversion to nanoseconds.
+  CHECK_FALSE(command_issued_at(nlohmann::json::parse(R"({"ts":9767225600000})"), received, why));
+  CHECK(why.find("between 2001 and 2200") != std::string::npos);
+  CHECK_FALSE(command_issued_at(nlohmann::json::parse(R"({"ts":7258118400000})"), received, why));
+  CHECK(command_issued_at(nlohmann::json::parse(R"({"ts":7258118399999})"), received, why) ==
+        WallClock::time_point(7258118399999ms));
 }
