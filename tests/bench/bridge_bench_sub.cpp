@@ -157,9 +157,9 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(st.count), static_cast<unsigned long long>(st.received),
       static_cast<unsigned long long>(st.distinct), static_cast<unsigned long long>(st.duplicates),
       static_cast<unsigned long long>(st.count - st.distinct), static_cast<unsigned long long>(st.out_of_order),
-      static_cast<unsigned long long>(st.late),
-      static_cast<unsigned long long>(st.foreign), static_cast<unsigned long long>(st.first_ns),
-      static_cast<unsigned long long>(st.last_ns), static_cast<unsigned long long>(st.last_new_ns), seconds,
+      static_cast<unsigned long long>(st.late), static_cast<unsigned long long>(st.foreign),
+      static_cast<unsigned long long>(st.first_ns), static_cast<unsigned long long>(st.last_ns),
+      static_cast<unsigned long long>(st.last_new_ns), seconds,
       seconds > 0 ? static_cast<double>(st.distinct) / seconds : 0.0, percentile_ms(st.latency_ns, 0.50),
       percentile_ms(st.latency_ns, 0.90), percentile_ms(st.latency_ns, 0.99), percentile_ms(st.latency_ns, 1.0));
   std::fflush(stdout);
