@@ -95,7 +95,7 @@ void Gateway::start() {
   loop_.call([this] {
     std::unique_lock<std::shared_mutex> lock(maps_mu_);
     local_ = factory_->local(loop_, config_, *store_,
-                             [this](Message m, std::uint64_t receipt) { on_local_message(std::move(m), receipt); });
+                             [this](const Message& m, std::uint64_t receipt) { on_local_message(m, receipt); });
     for (const auto& r : config_.remotes) remotes_.emplace(r.name, make_remote(r, config_.gateway, *router_));
     shadows_->configure(config_.devices, config_.remotes);
     local_->set_subscriptions(local_subscriptions(*router_));
@@ -190,13 +190,13 @@ void Gateway::ingest(const Source& source, Message message) {
   });
 }
 
-void Gateway::on_local_message(Message message, std::uint64_t receipt) {
+void Gateway::on_local_message(const Message& message, std::uint64_t receipt) {
   ++counters_.received_local;
   dispatch(Source::local(), message, receipt, nullptr);
   check_pressure();
 }
 
-void Gateway::on_remote_message(const std::string& remote, Message message) {
+void Gateway::on_remote_message(const std::string& remote, const Message& message) {
   ++counters_.received_remote;
   if (accepting_.load()) dispatch(Source::remote(remote), message, 0, nullptr);
 }

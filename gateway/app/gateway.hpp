@@ -100,8 +100,8 @@ class Gateway final : public Ingress, public GatewayView, private RuleEffects, p
   // Loop thread: a message from its source through the router (and the rules).
   Delivery dispatch(const Source& source, const Message& message, std::uint64_t receipt, std::string* why);
   Delivery deliver(const Route& route, std::uint64_t receipt, std::string* why);
-  void on_local_message(Message message, std::uint64_t receipt);
-  void on_remote_message(const std::string& remote, Message message);
+  void on_local_message(const Message& message, std::uint64_t receipt);
+  void on_remote_message(const std::string& remote, const Message& message);
   void on_dead_letter(const std::string& remote, const Message& message, const DeadLetter& why);
   void check_pressure();
   // Runs `task` on the loop and waits; stops remotes and waits for them.

@@ -54,7 +54,7 @@ std::vector<Subscription> Gateway::local_subscriptions(const Router& routes) con
 std::unique_ptr<RemoteEndpoint> Gateway::make_remote(const RemoteConfig& remote, const GatewaySettings& gateway,
                                                      const Router& routes) {
   RemoteHooks hooks;
-  hooks.on_message = [this](const std::string& name, Message m) { on_remote_message(name, std::move(m)); };
+  hooks.on_message = [this](const std::string& name, const Message& m) { on_remote_message(name, m); };
   hooks.on_dead_letter = [this](const std::string& name, const Message& m, const DeadLetter& why) {
     on_dead_letter(name, m, why);
   };
@@ -62,7 +62,7 @@ std::unique_ptr<RemoteEndpoint> Gateway::make_remote(const RemoteConfig& remote,
   // TLS needs a plausible clock; everything else runs meanwhile.
   hooks.connect_gate = [this] { return clock_.problem(); };
   // The device shadows: their topics go to them, and they hear the link go up and down.
-  hooks.on_service_message = [this](const std::string& name, Message m) {
+  hooks.on_service_message = [this](const std::string& name, const Message& m) {
     if (shadows_ && accepting_.load()) shadows_->on_cloud_message(name, m);
   };
   hooks.on_link_change = [this](const std::string& name, bool up) {

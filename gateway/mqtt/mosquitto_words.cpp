@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/text.hpp"
+
 namespace edgebridge {
 
 std::string describe_mosquitto_error(int rc, int errno_value, const std::string& logged) {
@@ -25,7 +27,7 @@ std::string describe_mosquitto_error(int rc, int errno_value, const std::string&
       if (errno_value == EPROTO)
         text = "the TLS connection broke off (a TCP reset, or closed without a TLS close_notify)";
       else
-        text = errno_value != 0 ? std::strerror(errno_value) : "system error";
+        text = errno_value != 0 ? errno_text(errno_value) : "system error";
       break;
     default: {
       const char* s = mosquitto_strerror(rc);

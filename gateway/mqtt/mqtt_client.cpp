@@ -1,5 +1,6 @@
 #include "mqtt/mqtt_client.hpp"
 #include "core/echo.hpp"
+#include "core/text.hpp"
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -331,7 +332,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
         socklen_t len = sizeof err;
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
         const bool refused = unreachable_errno(err);
-        attempt_failed(err != 0 ? std::string("cannot connect: ") + std::strerror(err)
+        attempt_failed(err != 0 ? "cannot connect: " + errno_text(err)
                                 : "the connection closed during the TLS handshake",
                        refused, !refused);
         return;
@@ -424,7 +425,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
     if (!connack_refusal.empty()) {
       error = connack_refusal;
     } else if (rc == MOSQ_ERR_ERRNO && unreachable_errno(err)) {
-      error = std::string("cannot connect: ") + std::strerror(err);
+      error = "cannot connect: " + errno_text(err);
       unreachable_now = true;
     } else if (rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_TLS_HANDSHAKE || (rc == MOSQ_ERR_ERRNO && err == EPROTO)) {
       error = describe_mosquitto_error(rc, err, last_error);

@@ -36,7 +36,7 @@ std::vector<std::string> available_names() {
   std::vector<std::string> names;
   for (const FunctionDef* f : all_functions())
     if (f->impl) names.push_back(lowercase(f->name));
-  names.push_back("cast");
+  names.emplace_back("cast");
   return names;
 }
 

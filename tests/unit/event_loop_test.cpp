@@ -140,14 +140,14 @@ TEST_CASE("iteration hooks run after the work of each iteration", "[event_loop]"
   LoopThread t;
   t.loop.call([&] {
     t.loop.add_iteration_hook([&] {
-      if (!order.empty() && order.back() != "hook") order.push_back("hook");
+      if (!order.empty() && order.back() != "hook") order.emplace_back("hook");
     });
   });
   // Both posted from one task, so they run in one iteration: posted from this
   // thread, a busy machine could let the loop take "a" before "b" is posted.
   t.loop.call([&] {
-    t.loop.post([&] { order.push_back("a"); });
-    t.loop.post([&] { order.push_back("b"); });
+    t.loop.post([&] { order.emplace_back("a"); });
+    t.loop.post([&] { order.emplace_back("b"); });
   });
   t.loop.call([] {});
   t.loop.call([] {});

@@ -26,6 +26,7 @@ ModbusSettings device() {
 
 std::vector<std::string> names(const ModbusSettings& s, const std::vector<Reading>& rs) {
   std::vector<std::string> out;
+  out.reserve(rs.size());
   for (const auto& r : rs) out.push_back(s.registers[r.index].name);
   return out;
 }

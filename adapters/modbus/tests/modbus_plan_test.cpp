@@ -19,6 +19,7 @@ RegisterSpec reg(const std::string& name, Table table, std::uint16_t address, Va
 
 std::vector<std::string> described(const std::vector<ReadRequest>& plan) {
   std::vector<std::string> out;
+  out.reserve(plan.size());
   for (const auto& r : plan) out.push_back(r.describe());
   return out;
 }
