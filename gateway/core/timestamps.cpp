@@ -101,8 +101,8 @@ std::optional<WallClock::time_point> command_issued_at(const nlohmann::json& pay
   if (it == payload.end() || it->is_null()) return received_at;
   if (it->is_number()) {
     const double ms = it->get<double>();
-    // Epoch milliseconds from 2001-09-09 to 2200-01-01, the range parse_rfc3339 keeps: below it is a
-    // unit mistake (seconds?); above it would overflow system_clock's 64-bit nanoseconds after 2262.
+    // Epoch milliseconds from 2001-09-09 to 2200-01-01 (parse_rfc3339 stops in 2200 too): below it is
+    // a unit mistake (seconds?); far above it system_clock's 64-bit nanoseconds overflow (after 2262).
     constexpr double earliest_ms = 1e12;
     constexpr double latest_ms = 7258118400000.0;  // 2200-01-01T00:00:00Z
     if (std::isfinite(ms) && ms >= earliest_ms && ms < latest_ms)
