@@ -51,6 +51,9 @@ class LocalEndpoint {
   // publishes "offline", disconnects; then `done`.
   virtual void stop(std::chrono::milliseconds timeout, StopDone done) = 0;
   virtual void set_subscriptions(std::vector<Subscription> subscriptions) = 0;
+  // `done(true)` once the broker has answered every SUBSCRIBE and UNSUBSCRIBE
+  // sent so far; `done(false)` when not connected or the connection ends first.
+  virtual void when_subscribed(std::function<void(bool answered)> done) = 0;
   // Fire and forget; kept while the broker is away (max_buffered).
   virtual bool publish(const Message& message) = 0;
   // Where outbox copies release their receipts.
@@ -68,6 +71,8 @@ class RemoteEndpoint {
   virtual void start() = 0;
   virtual void stop(std::chrono::milliseconds timeout, StopDone done) = 0;
   virtual void set_subscriptions(std::vector<Subscription> subscriptions) = 0;
+  // As LocalEndpoint::when_subscribed, for this remote's connection.
+  virtual void when_subscribed(std::function<void(bool answered)> done) = 0;
   // A message routed to this remote; `receipt` (0: none) is released when the
   // outbox no longer needs its source to keep it.
   virtual Delivery enqueue(Message message, std::uint64_t receipt) = 0;

@@ -7,12 +7,14 @@
 // task on the event loop swaps router, links, rules and configuration between
 // two messages (nothing there waits on the network); the main thread then
 // stops and starts the devices that changed, restarts the rules' timer and
-// re-reads the TLS files.
+// re-reads the TLS files, and waits (briefly) for the brokers to answer the
+// changed subscriptions before it says "Reloaded.".
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "app/gateway.hpp"
+#include "app/subscription_answers.hpp"
 #include "rules/rule_config.hpp"
 #include "rules/subscription_merge.hpp"
 
@@ -22,6 +24,10 @@ namespace {
 bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
+
+// How long "Reloaded." waits for the brokers to answer changed subscriptions
+// (a SUBACK takes milliseconds; a link that is down answers at once, false).
+constexpr std::chrono::milliseconds kSubscriptionAnswerWait{3000};
 
 std::string joined(const std::vector<std::string>& names) {
   std::string out;
@@ -112,6 +118,7 @@ ConfigDiff Gateway::reload(Config loaded) {
   std::vector<std::unique_ptr<DeviceEndpoint>> retired_devices;
   std::unique_ptr<RulesEngine> retired_rules;
   std::vector<std::pair<std::string, std::uint64_t>> removed_depths;
+  SubscriptionAnswers answers;
   loop_.call([&] {
     std::unique_lock<std::shared_mutex> lock(maps_mu_);
     router_ = routes;
@@ -145,10 +152,15 @@ ConfigDiff Gateway::reload(Config loaded) {
     for (auto& [name, link] : remotes_) {
       if (contains(diff.remotes_added, name) || contains(diff.remotes_changed, name))
         link->start();
-      else
+      else {
         link->set_subscriptions(routes->remote_subscriptions(name));
+        link->when_subscribed(answers.expect(name));
+      }
     }
-    if (local_) local_->set_subscriptions(local_subscriptions(*routes));
+    if (local_) {
+      local_->set_subscriptions(local_subscriptions(*routes));
+      local_->when_subscribed(answers.expect("local"));
+    }
   });
   for (const auto& [name, depth] : removed_depths)
     spdlog::warn("Remote removed; its stored messages stay in the outbox database until it is configured again. "
@@ -176,13 +188,20 @@ ConfigDiff Gateway::reload(Config loaded) {
   tls_watcher_->set_interval(config_.gateway.tls_check_interval);
   tls_watcher_->set_remotes(config_.remotes);
   const int rotated = tls_watcher_->check_now();  // the files of unchanged remotes too
+  const auto unanswered = answers.wait(kSubscriptionAnswerWait);
+  if (!unanswered.empty())
+    spdlog::warn(
+        "Subscriptions not answered by the broker yet (link down or slow); a new mapping takes messages once "
+        "they are. links={}",
+        joined(unanswered));
 
   spdlog::info(
       "Reloaded. routes={} routes_changed={} remotes_added={} remotes_removed={} remotes_changed={} "
-      "devices_added={} devices_removed={} devices_changed={} rules_changed={} tls_reloaded={} restart_needed={}",
+      "devices_added={} devices_removed={} devices_changed={} rules_changed={} tls_reloaded={} restart_needed={} "
+      "subscriptions_unanswered={}",
       config_.topics.size(), diff.routes_changed, joined(diff.remotes_added), joined(diff.remotes_removed),
       joined(diff.remotes_changed), joined(diff.devices_added), joined(diff.devices_removed),
-      joined(diff.devices_changed), diff.rules_changed, rotated, joined(diff.restart_keys));
+      joined(diff.devices_changed), diff.rules_changed, rotated, joined(diff.restart_keys), joined(unanswered));
   return diff;
 }
 

@@ -14,10 +14,11 @@
 
 #include <cerrno>
 #include <cstring>
-#include <thread>
 #include <deque>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "config/units.hpp"
 #include "core/backoff.hpp"
@@ -132,6 +133,10 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
 
   std::vector<Subscription> subscriptions;
   SubscriptionIds sub_ids;
+  // SUBSCRIBEs and UNSUBSCRIBEs sent on this connection and not yet answered,
+  // and who waits for them all to be answered (when_subscribed).
+  std::unordered_set<int> unanswered_subs;
+  std::vector<std::function<void(bool)>> sub_waiters;
   EchoFilter echo;
   bool echo_active = false;
 
@@ -242,6 +247,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
       mosquitto_publish_v5_callback_set(m, &Impl::cb_publish);
       mosquitto_message_v5_callback_set(m, &Impl::cb_message);
       mosquitto_subscribe_v5_callback_set(m, &Impl::cb_subscribe);
+      mosquitto_unsubscribe_v5_callback_set(m, &Impl::cb_unsubscribe);
     };
     std::weak_ptr<Impl> weak = shared_from_this();
     EventLoop* l = &loop;
@@ -457,12 +463,16 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
   static void cb_message(mosquitto*, void* ud, const mosquitto_message* m, const mosquitto_property* props) {
     self(ud)->message(m, props);
   }
-  static void cb_subscribe(mosquitto*, void* ud, int, int count, const int* granted, const mosquitto_property*) {
+  static void cb_subscribe(mosquitto*, void* ud, int mid, int count, const int* granted, const mosquitto_property*) {
     Impl* s = self(ud);
     for (int i = 0; i < count; ++i)
       if (granted[i] >= 0x80)
         spdlog::warn("Subscription refused by the broker. {} reason={}", s->opts.label,
                      describe_reason_code(granted[i]));
+    s->subscription_answered(mid);
+  }
+  static void cb_unsubscribe(mosquitto*, void* ud, int mid, const mosquitto_property*) {
+    self(ud)->subscription_answered(mid);
   }
 
   void connack(int rc, int flags, const mosquitto_property* props) {
@@ -576,23 +586,51 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
   void subscribe_filters(const std::vector<Subscription>& subs) {
     for (const auto& s : subs) {
       int rc = MOSQ_ERR_SUCCESS;
+      int mid = 0;
       if (use_v5) {
         mosquitto_property* props = nullptr;
         if (sub_ids_available)
           mosquitto_property_add_varint(&props, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, sub_ids.id_of(s.filter));
-        rc = mosquitto_subscribe_v5(mosq, nullptr, s.filter.c_str(), s.qos,
+        rc = mosquitto_subscribe_v5(mosq, &mid, s.filter.c_str(), s.qos,
                                     MQTT_SUB_OPT_NO_LOCAL | MQTT_SUB_OPT_RETAIN_AS_PUBLISHED |
                                         MQTT_SUB_OPT_SEND_RETAIN_NEW,
                                     props);
         mosquitto_property_free_all(&props);
       } else {
-        rc = mosquitto_subscribe(mosq, nullptr, s.filter.c_str(), s.qos);
+        rc = mosquitto_subscribe(mosq, &mid, s.filter.c_str(), s.qos);
       }
-      if (rc != MOSQ_ERR_SUCCESS)
+      if (rc == MOSQ_ERR_SUCCESS)
+        unanswered_subs.insert(mid);
+      else
         spdlog::warn("Subscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, s.filter,
                      describe_mosquitto_error(rc, errno, {}));
     }
     if (!subs.empty()) spdlog::debug("Subscribed. {} filters={}", opts.label, subs.size());
+  }
+
+  void unsubscribe_filters(const std::vector<std::string>& filters) {
+    for (const auto& filter : filters) {
+      int mid = 0;
+      const int rc = mosquitto_unsubscribe(mosq, &mid, filter.c_str());
+      if (rc == MOSQ_ERR_SUCCESS)
+        unanswered_subs.insert(mid);
+      else
+        spdlog::warn("Unsubscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, filter,
+                     describe_mosquitto_error(rc, errno, {}));
+    }
+  }
+
+  void subscription_answered(int mid) {
+    unanswered_subs.erase(mid);
+    if (unanswered_subs.empty()) tell_sub_waiters(true);
+  }
+
+  // Everyone waiting hears `answered`: true once the broker answered every
+  // SUBSCRIBE and UNSUBSCRIBE; false when the connection ended first.
+  void tell_sub_waiters(bool answered) {
+    auto waiters = std::move(sub_waiters);
+    sub_waiters.clear();
+    for (auto& w : waiters) w(answered);
   }
 
   void subscribe_all() {
@@ -684,6 +722,8 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
     }
     tracked.clear();
     status_mid_valid = false;
+    unanswered_subs.clear();
+    tell_sub_waiters(false);
   }
 
   void connection_ended(int rc, int err) {
@@ -881,13 +921,21 @@ void MqttClient::set_subscriptions(std::vector<Subscription> subscriptions) {
   // SUBSCRIBEs: a copy matched by a removed filter must not hide the only copy.
   s.sub_ids.set_filters(s.subscriptions);
   s.subscribe_filters(added);
-  for (const auto& filter : removed) {
-    const int rc = mosquitto_unsubscribe(s.mosq, nullptr, filter.c_str());
-    if (rc != MOSQ_ERR_SUCCESS)
-      spdlog::warn("Unsubscribe failed. {} filter=\"{}\" error=\"{}\"", s.opts.label, filter,
-                   describe_mosquitto_error(rc, errno, {}));
-  }
+  s.unsubscribe_filters(removed);
   s.after_iteration();
+}
+
+void MqttClient::when_subscribed(std::function<void(bool)> done) {
+  Impl& s = *impl_;
+  if (s.phase != Impl::Phase::connected || s.mosq == nullptr) {
+    done(false);
+    return;
+  }
+  if (s.unanswered_subs.empty()) {
+    done(true);
+    return;
+  }
+  s.sub_waiters.push_back(std::move(done));
 }
 
 void MqttClient::start() {

@@ -106,6 +106,65 @@ def test_sighup_applies_a_new_mapping_under_traffic_without_losing_a_message(tmp
     assert gw.stop() == 0
 
 
+def test_a_mapping_added_by_reload_takes_a_message_published_the_moment_reloaded_is_logged(tmp_path, local_broker,
+                                                                                           cloud_broker, pki):
+    """"Reloaded." means the new mappings are live: the brokers have answered
+    their subscriptions. Under traffic (the local link holds its PUBACKs, and
+    its SUBSCRIBE with them), each of 8 reloads adds an out-mapping and an
+    in-mapping, and a message goes on each the moment the line is logged."""
+    topics = [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}]
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki)}, topics)
+    gw = start(tmp_path, local_broker, config)
+    cloud = cloud_client(cloud_broker, pki).subscribe("site1/#")
+    local = local_client(local_broker).subscribe("cmd/#")
+    publisher, thread = stream(local_broker, "sensors/seq")
+    wait_until(lambda: len(cloud.received("site1/sensors/seq")) >= 100, timeout=30, what="traffic to flow")
+
+    reloads = 8
+    for n in range(1, reloads + 1):
+        topics = topics + [{"pattern": f"alarms{n}/#", "direction": "out", "remote_prefix": "site1/"},
+                           {"pattern": f"cmd/{n}/#", "direction": "in", "remote_prefix": "site1/"}]
+        config["topics"] = topics
+        gw.write_config(config)
+        gw.signal(signal.SIGHUP)
+        summary = gw.wait_log("Reloaded.", count=n)
+        assert "subscriptions_unanswered=-" in summary, summary
+        local.publish(f"alarms{n}/door", str(n))
+        cloud.publish(f"site1/cmd/{n}/vent", str(n))
+    assert len(cloud.received("site1/sensors/seq")) < COUNT, "the reloads did not happen under traffic"
+
+    for n in range(1, reloads + 1):
+        assert [m.text for m in cloud.wait_for(1, topic=f"site1/alarms{n}/door")] == [str(n)]
+        assert [m.text for m in local.wait_for(1, topic=f"cmd/{n}/vent")] == [str(n)]
+    assert_all_arrived(cloud, "site1/sensors/seq", publisher, thread)
+    assert gw.stop() == 0
+
+
+def test_a_reload_while_the_cloud_is_away_says_its_subscriptions_wait_and_they_apply_on_reconnect(
+        tmp_path, local_broker, cloud_broker, pki):
+    topics = [{"pattern": "sensors/#", "direction": "out", "remote_prefix": "site1/"}]
+    config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki)}, topics)
+    gw = start(tmp_path, local_broker, config)
+    local = local_client(local_broker).subscribe("cmd/#")
+    cloud_broker.stop()
+    gw.wait_log("Connection lost. remote=ops")
+
+    config["topics"] = topics + [{"pattern": "cmd/#", "direction": "in", "remote_prefix": "site1/"}]
+    gw.write_config(config)
+    gw.signal(signal.SIGHUP)
+    summary = gw.wait_log("Reloaded.")
+    assert "subscriptions_unanswered=ops" in summary, summary
+    assert "Subscriptions not answered by the broker yet (link down or slow); a new mapping takes messages once " \
+           "they are. links=ops" in gw.log_text()
+
+    # Retained, so it reaches the gateway whether it subscribes before or after this publish.
+    cloud_broker.start()
+    cloud_client(cloud_broker, pki).publish("site1/cmd/vent", "close", retain=True)
+    gw.wait_log("Connected. remote=ops", count=2, timeout=30)
+    assert [m.text for m in local.wait_for(1, topic="cmd/vent", timeout=15)] == ["close"]
+    assert gw.stop() == 0
+
+
 def invalid_direction(text: str) -> tuple[str, int, int]:
     """`text` with the second mapping's direction made invalid, and where that value is."""
     lines = text.split("\n")

@@ -50,6 +50,7 @@ class FakeLocal final : public LocalEndpoint, public ReleaseSink {
     for (const auto& s : subs) text += " " + s.filter;
     w_.note(text);
   }
+  void when_subscribed(std::function<void(bool)> done) override { done(true); }
   bool publish(const Message& m) override {
     std::lock_guard<std::mutex> lock(w_.m);
     w_.local_published.push_back(m);
@@ -81,6 +82,7 @@ class FakeRemote final : public RemoteEndpoint {
     done();
   }
   void set_subscriptions(std::vector<Subscription>) override {}
+  void when_subscribed(std::function<void(bool)> done) override { done(true); }
   Delivery enqueue(Message m, std::uint64_t receipt) override {
     std::lock_guard<std::mutex> lock(w_.m);
     w_.events.push_back("remote enqueue " + name_ + " " + m.topic);
