@@ -17,6 +17,10 @@ struct LinkStatus {
   std::chrono::system_clock::time_point since{};
   std::uint64_t connects = 0;
   int mqtt_version = 0;  // of the current connection (5 or 4 for 3.1.1); 0 when not connected
+  // Fire-and-forget QoS 1 publishes (to the local broker: what comes from the
+  // cloud and the devices) that the broker refused with a reason code >= 0x80,
+  // e.g. its ACL: not delivered. Over the process's life.
+  std::uint64_t refused = 0;
 };
 
 }  // namespace edgebridge

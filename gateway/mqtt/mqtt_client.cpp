@@ -22,6 +22,7 @@
 
 #include "config/units.hpp"
 #include "core/backoff.hpp"
+#include "core/log_limiter.hpp"
 #include "mqtt/connect_job.hpp"
 #include "mqtt/echo_filter.hpp"
 #include "mqtt/mosquitto_words.hpp"
@@ -144,6 +145,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
   std::unordered_map<int, std::uint64_t> tracked;
   // Fire-and-forget QoS 1 publishes not yet acknowledged: mid -> message.
   std::unordered_map<int, Message> untracked;
+  LogLimiter refusal_log;        // one warning per 10 s about refused fire-and-forget publishes
   std::deque<Message> buffered;  // while disconnected
   int publishing = 0;            // inside our own mosquitto_publish: outcomes are posted
   std::uint64_t iteration_hook = 0;
@@ -554,7 +556,25 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
       }
       return;
     }
-    untracked.erase(mid);
+    const auto it = untracked.find(mid);
+    if (it == untracked.end()) return;
+    if (reason >= 0x80) refused(it->second, reason);
+    untracked.erase(it);
+  }
+
+  // The broker would not take a fire-and-forget publish (MQTT 5 PUBACK with a
+  // failure reason, e.g. its ACL). Not sent again: it would be refused again.
+  void refused(const Message& m, int reason) {
+    {
+      std::lock_guard<std::mutex> lock(status_m);
+      ++link.refused;
+    }
+    std::uint64_t held_back = 0;
+    if (refusal_log.allow(held_back))
+      spdlog::warn(
+          "The broker refused a message; it is not delivered. {} topic=\"{}\" reason={} "
+          "refused_since_last_warning={}",
+          opts.label, m.topic, describe_reason_code(reason), held_back);
   }
 
   void message(const mosquitto_message* m, const mosquitto_property* props) {

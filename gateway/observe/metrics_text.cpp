@@ -63,6 +63,9 @@ void link_families(Writer& w, const GatewaySnapshot& s) {
   w.sample(s.local.state == LinkState::connected ? 1.0 : 0.0);
   w.family("edgebridge_local_connects_total", "counter", "Successful connects to the local broker.");
   w.sample(s.local.connects);
+  w.family("edgebridge_local_refused_total", "counter",
+           "Messages the local broker refused (MQTT 5 reason code >= 0x80, e.g. its ACL): not delivered.");
+  w.sample(s.local.refused);
   w.family("edgebridge_local_state", "gauge", "State of the local broker session: 1 for the current state.");
   for (auto st : kStates) w.sample({{"state", to_string(st)}}, s.local.state == st ? 1.0 : 0.0);
 

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "outbox/log_limiter.hpp"
+#include "core/log_limiter.hpp"
 
 namespace edgebridge {
 

@@ -19,8 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/log_limiter.hpp"
 #include "outbox/checkpointer.hpp"
-#include "outbox/log_limiter.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/queue_table.hpp"
 #include "outbox/sqlite.hpp"

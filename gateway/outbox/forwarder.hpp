@@ -58,8 +58,8 @@
 
 #include "config/units.hpp"
 #include "core/event_loop.hpp"
+#include "core/log_limiter.hpp"
 #include "core/publisher.hpp"
-#include "outbox/log_limiter.hpp"
 #include "outbox/outbox.hpp"
 #include "outbox/pacer.hpp"
 

@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "core/clocks.hpp"
-#include "outbox/log_limiter.hpp"
+#include "core/log_limiter.hpp"
 #include "outbox/schema.hpp"
 #include "outbox/writer.hpp"
 

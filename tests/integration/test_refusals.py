@@ -6,6 +6,7 @@ is in the dead letters with its reason, nothing blocks behind it, and
 import json
 import os
 import signal
+import urllib.request
 
 from harness import outbox_db
 from harness.brokers import Mosquitto
@@ -146,3 +147,37 @@ def test_dead_letters_can_be_purged(tmp_path, local_broker, cloud_broker, pki):
     assert "2 dead letter(s) deleted" in r.stdout
     assert dead_letters(gw) == []
     assert gw.stop() == 0
+
+
+def local_metric(gw: Gateway, name: str) -> float | None:
+    with urllib.request.urlopen(f"http://127.0.0.1:{gw.metrics_port}/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    return None
+
+
+def test_a_message_from_the_cloud_the_local_broker_refuses_is_warned_about_and_counted(tmp_path, cloud_broker, pki):
+    """The local broker's ACL refuses one topic (MQTT 5: PUBACK 0x87). The others
+    arrive; the refused one is named in a warning and counted on /metrics."""
+    local_broker = Mosquitto(str(tmp_path), "local", acl={None: ["readwrite #", "deny cmd/denied"]}).start()
+    try:
+        config = bridge_config(local_broker, {"ops": remote(cloud_broker, pki)},
+                               [{"pattern": "cmd/#", "direction": "in", "remote_prefix": "site1/"}])
+        gw = Gateway(str(tmp_path), config).start(
+            wait_for=("Connected. local", "Connected. remote=ops", "Serving metrics"))
+        assert local_metric(gw, "edgebridge_local_refused_total") == 0
+        listener = local_client(local_broker).subscribe("cmd/#")
+        cloud = cloud_client(cloud_broker, pki)
+        for topic in ("cmd/a", "cmd/denied", "cmd/b"):
+            cloud.publish(f"site1/{topic}", topic)
+
+        line = gw.wait_log("The broker refused a message; it is not delivered. local")
+        assert 'topic="cmd/denied"' in line and "reason=Not authorized" in line, line
+        listener.wait_for(2, topic=None)
+        wait_until(lambda: local_metric(gw, "edgebridge_local_refused_total") == 1, timeout=10,
+                   what="edgebridge_local_refused_total to be 1")
+        assert sorted(m.text for m in listener.received()) == ["cmd/a", "cmd/b"]
+        assert gw.stop() == 0
+    finally:
+        local_broker.stop()
