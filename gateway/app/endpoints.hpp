@@ -51,9 +51,10 @@ class LocalEndpoint {
   // publishes "offline", disconnects; then `done`.
   virtual void stop(std::chrono::milliseconds timeout, StopDone done) = 0;
   virtual void set_subscriptions(std::vector<Subscription> subscriptions) = 0;
-  // `done(true)` once the broker has answered every SUBSCRIBE and UNSUBSCRIBE
-  // sent so far; `done(false)` when not connected or the connection ends first.
-  virtual void when_subscribed(std::function<void(bool answered)> done) = 0;
+  // `done(true)` once the broker has taken every SUBSCRIBE and UNSUBSCRIBE
+  // sent so far; `done(false)` when one was refused or not sent, when not
+  // connected, or when the connection ends first (MqttClient::when_subscribed).
+  virtual void when_subscribed(std::function<void(bool confirmed)> done) = 0;
   // Fire and forget; kept while the broker is away (max_buffered).
   virtual bool publish(const Message& message) = 0;
   // Where outbox copies release their receipts.
@@ -72,7 +73,7 @@ class RemoteEndpoint {
   virtual void stop(std::chrono::milliseconds timeout, StopDone done) = 0;
   virtual void set_subscriptions(std::vector<Subscription> subscriptions) = 0;
   // As LocalEndpoint::when_subscribed, for this remote's connection.
-  virtual void when_subscribed(std::function<void(bool answered)> done) = 0;
+  virtual void when_subscribed(std::function<void(bool confirmed)> done) = 0;
   // A message routed to this remote; `receipt` (0: none) is released when the
   // outbox no longer needs its source to keep it.
   virtual Delivery enqueue(Message message, std::uint64_t receipt) = 0;

@@ -7,8 +7,8 @@
 // task on the event loop swaps router, links, rules and configuration between
 // two messages (nothing there waits on the network); the main thread then
 // stops and starts the devices that changed, restarts the rules' timer and
-// re-reads the TLS files, and waits (briefly) for the brokers to answer the
-// changed subscriptions before it says "Reloaded.".
+// waits (briefly) for the brokers to confirm the changed subscriptions, and
+// re-reads the TLS files before it says "Reloaded.".
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,7 +25,7 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// How long "Reloaded." waits for the brokers to answer changed subscriptions
+// How long "Reloaded." waits for the brokers to confirm changed subscriptions
 // (a SUBACK takes milliseconds; a link that is down answers at once, false).
 constexpr std::chrono::milliseconds kSubscriptionAnswerWait{3000};
 
@@ -185,23 +185,24 @@ ConfigDiff Gateway::reload(Config loaded) {
       for (auto& [name, device] : fresh_devices) devices_[name] = std::move(device);
     });
   if (rules_) rules_->start();
+  // Before the TLS check: a remote it reconnects would answer false.
+  const auto unconfirmed = answers.wait(kSubscriptionAnswerWait);
+  if (!unconfirmed.empty())
+    spdlog::warn(
+        "Subscriptions not confirmed by the broker (link down, slow, or a filter refused); a new mapping takes "
+        "messages once they are. links={}",
+        joined(unconfirmed));
   tls_watcher_->set_interval(config_.gateway.tls_check_interval);
   tls_watcher_->set_remotes(config_.remotes);
   const int rotated = tls_watcher_->check_now();  // the files of unchanged remotes too
-  const auto unanswered = answers.wait(kSubscriptionAnswerWait);
-  if (!unanswered.empty())
-    spdlog::warn(
-        "Subscriptions not answered by the broker yet (link down or slow); a new mapping takes messages once "
-        "they are. links={}",
-        joined(unanswered));
 
   spdlog::info(
       "Reloaded. routes={} routes_changed={} remotes_added={} remotes_removed={} remotes_changed={} "
       "devices_added={} devices_removed={} devices_changed={} rules_changed={} tls_reloaded={} restart_needed={} "
-      "subscriptions_unanswered={}",
+      "subscriptions_unconfirmed={}",
       config_.topics.size(), diff.routes_changed, joined(diff.remotes_added), joined(diff.remotes_removed),
       joined(diff.remotes_changed), joined(diff.devices_added), joined(diff.devices_removed),
-      joined(diff.devices_changed), diff.rules_changed, rotated, joined(diff.restart_keys), joined(unanswered));
+      joined(diff.devices_changed), diff.rules_changed, rotated, joined(diff.restart_keys), joined(unconfirmed));
   return diff;
 }
 

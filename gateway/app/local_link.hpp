@@ -31,7 +31,7 @@ class LocalLink final : public LocalEndpoint {
   void start() override;
   void stop(std::chrono::milliseconds timeout, StopDone done) override;
   void set_subscriptions(std::vector<Subscription> subscriptions) override;
-  void when_subscribed(std::function<void(bool answered)> done) override { client_.when_subscribed(std::move(done)); }
+  void when_subscribed(std::function<void(bool confirmed)> done) override { client_.when_subscribed(std::move(done)); }
   bool publish(const Message& message) override;
   ReleaseSink& releases() override { return book_; }
   void pause_reading(bool paused) override;

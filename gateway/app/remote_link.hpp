@@ -24,7 +24,7 @@ class RemoteLink final : public RemoteEndpoint {
   void start() override;
   void stop(std::chrono::milliseconds timeout, StopDone done) override;
   void set_subscriptions(std::vector<Subscription> subscriptions) override;
-  void when_subscribed(std::function<void(bool answered)> done) override { client_.when_subscribed(std::move(done)); }
+  void when_subscribed(std::function<void(bool confirmed)> done) override { client_.when_subscribed(std::move(done)); }
   Delivery enqueue(Message message, std::uint64_t receipt) override;
   void reload_tls(const TlsConfig& tls) override;
   void set_service_subscriptions(std::vector<std::string> topics) override;

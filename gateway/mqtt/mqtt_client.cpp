@@ -18,7 +18,6 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "config/units.hpp"
 #include "core/backoff.hpp"
@@ -135,8 +134,10 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
   std::vector<Subscription> subscriptions;
   SubscriptionIds sub_ids;
   // SUBSCRIBEs and UNSUBSCRIBEs sent on this connection and not yet answered,
-  // and who waits for them all to be answered (when_subscribed).
-  std::unordered_set<int> unanswered_subs;
+  // whether one since the last set_subscriptions was refused or could not be
+  // sent, and who waits for them all to be answered (when_subscribed).
+  std::unordered_map<int, std::string> unanswered_subs;  // mid -> filter
+  bool sub_failed = false;
   std::vector<std::function<void(bool)>> sub_waiters;
   EchoFilter echo;
   bool echo_active = false;
@@ -468,9 +469,13 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
   static void cb_subscribe(mosquitto*, void* ud, int mid, int count, const int* granted, const mosquitto_property*) {
     Impl* s = self(ud);
     for (int i = 0; i < count; ++i)
-      if (granted[i] >= 0x80)
-        spdlog::warn("Subscription refused by the broker. {} reason={}", s->opts.label,
+      if (granted[i] >= 0x80) {
+        s->sub_failed = true;
+        const auto it = s->unanswered_subs.find(mid);
+        spdlog::warn("Subscription refused by the broker. {} filter=\"{}\" reason={}", s->opts.label,
+                     it == s->unanswered_subs.end() ? std::string("?") : echo_text(it->second),
                      describe_reason_code(granted[i]));
+      }
     s->subscription_answered(mid);
   }
   static void cb_unsubscribe(mosquitto*, void* ud, int mid, const mosquitto_property*) {
@@ -574,7 +579,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
       spdlog::warn(
           "The broker refused a message; it is not delivered. {} topic=\"{}\" reason={} "
           "refused_since_last_warning={}",
-          opts.label, m.topic, describe_reason_code(reason), held_back);
+          opts.label, echo_text(m.topic), describe_reason_code(reason), held_back);
   }
 
   void message(const mosquitto_message* m, const mosquitto_property* props) {
@@ -619,11 +624,13 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
       } else {
         rc = mosquitto_subscribe(mosq, &mid, s.filter.c_str(), s.qos);
       }
-      if (rc == MOSQ_ERR_SUCCESS)
-        unanswered_subs.insert(mid);
-      else
-        spdlog::warn("Subscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, s.filter,
-                     describe_mosquitto_error(rc, errno, {}));
+      if (rc == MOSQ_ERR_SUCCESS) {
+        unanswered_subs[mid] = s.filter;
+        continue;
+      }
+      sub_failed = true;
+      spdlog::warn("Subscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, s.filter,
+                   describe_mosquitto_error(rc, errno, {}));
     }
     if (!subs.empty()) spdlog::debug("Subscribed. {} filters={}", opts.label, subs.size());
   }
@@ -632,25 +639,29 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
     for (const auto& filter : filters) {
       int mid = 0;
       const int rc = mosquitto_unsubscribe(mosq, &mid, filter.c_str());
-      if (rc == MOSQ_ERR_SUCCESS)
-        unanswered_subs.insert(mid);
-      else
-        spdlog::warn("Unsubscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, filter,
-                     describe_mosquitto_error(rc, errno, {}));
+      if (rc == MOSQ_ERR_SUCCESS) {
+        unanswered_subs[mid] = filter;
+        continue;
+      }
+      sub_failed = true;
+      spdlog::warn("Unsubscribe failed. {} filter=\"{}\" error=\"{}\"", opts.label, filter,
+                   describe_mosquitto_error(rc, errno, {}));
     }
   }
 
   void subscription_answered(int mid) {
     unanswered_subs.erase(mid);
-    if (unanswered_subs.empty()) tell_sub_waiters(true);
+    if (unanswered_subs.empty()) tell_sub_waiters(!sub_failed);
   }
 
-  // Everyone waiting hears `answered`: true once the broker answered every
-  // SUBSCRIBE and UNSUBSCRIBE; false when the connection ended first.
-  void tell_sub_waiters(bool answered) {
+  // Everyone waiting hears `confirmed`: true once the broker took every
+  // SUBSCRIBE and UNSUBSCRIBE; false when one was refused or not sent, or the
+  // connection ended first. The waiters run inside libmosquitto's callbacks:
+  // they must not touch this client.
+  void tell_sub_waiters(bool confirmed) {
     auto waiters = std::move(sub_waiters);
     sub_waiters.clear();
-    for (auto& w : waiters) w(answered);
+    for (auto& w : waiters) w(confirmed);
   }
 
   void subscribe_all() {
@@ -743,6 +754,7 @@ struct MqttClient::Impl final : LogSink, std::enable_shared_from_this<Impl> {
     tracked.clear();
     status_mid_valid = false;
     unanswered_subs.clear();
+    sub_failed = false;
     tell_sub_waiters(false);
   }
 
@@ -927,6 +939,7 @@ void MqttClient::set_write_gate(std::function<bool()> may_write) { impl_->write_
 
 void MqttClient::set_subscriptions(std::vector<Subscription> subscriptions) {
   Impl& s = *impl_;
+  s.sub_failed = false;  // when_subscribed speaks of this change
   std::vector<Subscription> added;
   std::vector<std::string> removed;
   for (const auto& n : subscriptions)
@@ -952,7 +965,7 @@ void MqttClient::when_subscribed(std::function<void(bool)> done) {
     return;
   }
   if (s.unanswered_subs.empty()) {
-    done(true);
+    done(!s.sub_failed);
     return;
   }
   s.sub_waiters.push_back(std::move(done));

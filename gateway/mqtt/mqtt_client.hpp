@@ -86,10 +86,13 @@ class MqttClient final : public Publisher {
   void on_connection_change(std::function<void()> handler);
   void set_subscriptions(std::vector<Subscription> subscriptions);
   // Calls `done(true)` once the broker has answered every SUBSCRIBE and
-  // UNSUBSCRIBE sent so far on this connection (at once when none waits), or
-  // `done(false)` when the client is not connected or the connection ends
-  // first (the next connection subscribes to the whole list again).
-  void when_subscribed(std::function<void(bool answered)> done);
+  // UNSUBSCRIBE sent so far on this connection (at once when none waits) and
+  // took all since the last set_subscriptions; `done(false)` when one of those
+  // was refused or could not be sent, when the client is not connected, or
+  // when the connection ends first (the next connection subscribes to the
+  // whole list again). `done` may run inside a libmosquitto callback: it must
+  // not call this client.
+  void when_subscribed(std::function<void(bool confirmed)> done);
   void start();
   // Publishes "offline" (when connected), disconnects, and calls `done` once
   // that is on the wire or `timeout` passed. Nothing is attempted afterwards.

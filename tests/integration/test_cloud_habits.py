@@ -4,6 +4,7 @@ a TLS server that refuses our certificate by closing without an alert, AWS IoT
 Core closing the connection over a publish its policy refuses (MQTT 3.1.1),
 quota exceeded and "message rate too high", and a half-open uplink."""
 import json
+import signal
 import time
 
 import pytest
@@ -201,3 +202,26 @@ def test_a_half_open_link_is_noticed_within_one_and_a_half_keepalives_and_nothin
         observer.close()
     finally:
         proxy.stop()
+
+
+def test_a_reload_whose_new_in_mapping_the_cloud_refuses_to_subscribe_says_so(tmp_path, local_broker, pki, standin):
+    """AWS IoT Core refuses a SUBSCRIBE its policy does not allow (SUBACK 0x87). A
+    reload that adds an in-mapping on such a filter is not live: "Reloaded." names
+    the remote and the refusal is logged; the mapping the policy allows works."""
+    s = standin(suback_codes={"site1/secret/#": 0x87})
+    topics = [{"pattern": "cmd/#", "direction": "in", "remote_prefix": "site1/"}]
+    config = bridge_config(local_broker, {"ops": standin_remote(s, pki, protocol="5")}, topics)
+    gw = Gateway(str(tmp_path), config).start(wait_for=("Connected. local", "Connected. remote=ops"))
+
+    config["topics"] = topics + [{"pattern": "secret/#", "direction": "in", "remote_prefix": "site1/"}]
+    gw.write_config(config)
+    gw.signal(signal.SIGHUP)
+    summary = gw.wait_log("Reloaded.")
+    assert summary.endswith(" subscriptions_unconfirmed=ops"), summary
+    assert "Subscription refused by the broker. remote=ops filter=\"site1/secret/#\" reason=Not authorized (0x87)" \
+        in gw.log_text()
+
+    local = local_client(local_broker).subscribe("#")
+    s.publish("site1/cmd/vent", "close", qos=1)
+    assert [m.text for m in local.wait_for(1, topic="cmd/vent")] == ["close"]
+    assert gw.stop() == 0

@@ -181,3 +181,4 @@ def test_a_message_from_the_cloud_the_local_broker_refuses_is_warned_about_and_c
         assert gw.stop() == 0
     finally:
         local_broker.stop()
+

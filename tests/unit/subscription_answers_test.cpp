@@ -31,6 +31,17 @@ TEST_CASE("a link that is down, or does not answer in time, is named", "[reload]
   backup(true);  // an answer after the wait gave up is harmless
 }
 
+TEST_CASE("a remote called local and the local link are two links", "[reload]") {
+  SubscriptionAnswers answers;
+  answers.expect("local")(true);          // the local broker
+  auto remote = answers.expect("local");  // a remote of that name, down
+  remote(false);
+  remote(true);  // only the first answer counts
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(answers.wait(10s) == std::vector<std::string>{"local"});
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+}
+
 TEST_CASE("with nothing to wait for, the wait returns at once", "[reload]") {
   SubscriptionAnswers answers;
   CHECK(answers.wait(10s).empty());

@@ -12,6 +12,10 @@ and it can misbehave in the ways real clouds do:
                             filter wins; >= 0x80 = refused, not routed). On 3.1.1 there
                             are no codes: a refused publish is acknowledged and dropped,
                             which is what Mosquitto does with a publish its ACL denies.
+    suback_codes={"secret/#": 0x87}
+                            SUBACK codes per subscribed filter (the filter as sent):
+                            AWS IoT Core refusing a SUBSCRIBE its policy does not
+                            allow. On 3.1.1 any refusal is 0x80.
     quota=N                 the next N QoS 1 publishes from MQTT 5 clients (that no
                             code above refuses) get PUBACK 0x97 quota exceeded, then 0x00.
     close_on_topic="deny/#" AWS IoT Core on 3.1.1 when the policy refuses a publish:
@@ -50,7 +54,7 @@ from . import mqtt_codec as mq
 from .loop import READ, EventLoop, Stream, accept_all, listen
 from .net import wait_until
 
-_BEHAVIOURS = ("v5", "puback_codes", "quota", "close_on_topic", "disconnect_with", "silent",
+_BEHAVIOURS = ("v5", "puback_codes", "suback_codes", "quota", "close_on_topic", "disconnect_with", "silent",
                "no_subscribers_code", "receive_maximum", "maximum_packet_size", "subscription_identifiers",
                "connack_properties")
 
@@ -266,6 +270,10 @@ class _Session:
         sub_id = (props.get("subscription_identifier") or [None])[0]
         granted = []
         for f, options in filters:
+            refusal = (self.s.suback_codes or {}).get(f)
+            if refusal is not None:
+                granted.append(refusal if self.v5 else 0x80)
+                continue
             qos = min(options & 3, 1)
             self.subs[f] = (qos, sub_id)
             granted.append(qos)
@@ -294,7 +302,7 @@ class _Session:
 
 class MqttStandin:
     def __init__(self, *, tls=None, port: int = 0, v5: str = "accept", puback_codes: dict | None = None,
-                 quota: int = 0, close_on_topic: str | None = None, disconnect_with: tuple[int, int] | None = None,
+                 suback_codes: dict | None = None, quota: int = 0, close_on_topic: str | None = None, disconnect_with: tuple[int, int] | None = None,
                  silent: bool = False, no_subscribers_code: bool = False, receive_maximum: int | None = None,
                  maximum_packet_size: int | None = None, subscription_identifiers: bool = True,
                  connack_properties: dict | None = None):
@@ -305,6 +313,7 @@ class MqttStandin:
         self.port = port
         self.v5 = v5
         self.puback_codes = puback_codes
+        self.suback_codes = suback_codes
         self.quota = quota
         self.close_on_topic = close_on_topic
         self.disconnect_with = disconnect_with
